@@ -1,0 +1,69 @@
+/* answer: turn one DNS query (wire) into one response (wire) from a zone
+ * snapshot, without allocating (compat spec §7, dcos-and-bind spec §1).
+ *
+ * The pipeline is a row of small per-section steps: parse and check the
+ * header and question, normalise the name ('.*' removal, DC/OS suffix
+ * rename), look up, then write ANSWER, AUTHORITY and ADDITIONAL with name
+ * compression, EDNS(0) and truncation at a record boundary.
+ *
+ * Thread-safety: an answer_ctx belongs to one worker thread; the snapshot is
+ * shared read-only (caller holds rcu_read_lock() around answer_query). */
+#ifndef MDNS_DNSD_ANSWER_H
+#define MDNS_DNSD_ANSWER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zone/snapshot.h"
+
+#define DNS_RCODE_NOERROR  0
+#define DNS_RCODE_FORMERR  1
+#define DNS_RCODE_SERVFAIL 2
+#define DNS_RCODE_NXDOMAIN 3
+#define DNS_RCODE_NOTIMP   4
+#define DNS_RCODE_REFUSED  5
+#define DNS_RCODE_BADVERS  16 /* extended: upper 8 bits in OPT */
+
+/* Behaviour switches, from config; shared read-only by all workers. */
+typedef struct answer_cfg {
+    const char *domain;       /* zone apex text, used while no snapshot exists */
+    bool recurse_on;          /* RA bit */
+    bool external_on;         /* forward outside names (else REFUSED) */
+    bool set_truncate_bit;    /* SetTruncateBit */
+    uint16_t edns_max;        /* cap on the client's EDNS UDP size (>= 512) */
+    const char *identity;     /* CH TXT id.server / hostname.bind */
+    const char *version_bind; /* CH TXT version.bind, NULL/"" = hidden */
+} answer_cfg_t;
+
+enum answer_action {
+    ANSWER_SEND = 0, /* send out[0..len) */
+    ANSWER_DROP,     /* send nothing (unparseable header, a response, ...) */
+    ANSWER_FORWARD,  /* name outside the zone and forwarding allowed: the
+                        caller forwards the original query upstream */
+};
+
+typedef struct answer_result {
+    enum answer_action action;
+    size_t len;       /* bytes written to `out` when ANSWER_SEND */
+    uint16_t qtype;   /* for metrics; 0 when no question was parsed */
+    uint16_t rcode;   /* extended rcode sent, for metrics */
+    bool truncated;   /* TC set or records cut */
+} answer_result_t;
+
+/* Per-worker state: configuration, RNG for answer shuffling, scratch. */
+typedef struct answer_ctx {
+    const answer_cfg_t *cfg;
+    uint64_t rng;
+    uint16_t scratch[4096]; /* record offsets while shuffling */
+} answer_ctx_t;
+
+void answer_ctx_init(answer_ctx_t *ctx, const answer_cfg_t *cfg, uint64_t seed);
+
+/* Answer `query` (`qlen` bytes) into `out` (`cap` bytes, >= 512; 65535 for
+ * TCP). `tcp` lifts the UDP size limit. `z` may be NULL before the first zone
+ * exists: in-zone names then get SERVFAIL. Always fills *res. */
+void answer_query(answer_ctx_t *ctx, const zone_snap_t *z, const uint8_t *query, size_t qlen,
+                  bool tcp, uint8_t *out, size_t cap, answer_result_t *res);
+
+#endif

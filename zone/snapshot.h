@@ -1,0 +1,122 @@
+/* snapshot: one immutable, indexed, wire-ready version of the zone.
+ *
+ * Built aside by a zone_builder, then published through zonedb (one RCU
+ * pointer swap) and read without locks by DNS workers and HTTP handlers.
+ * Everything in a snapshot lives in one arena and dies with zone_snap_free().
+ *
+ * Names are stored lowercase in uncompressed wire form. Each RRset's rdata is
+ * prebuilt in wire form (RDLENGTH + RDATA per record) so that answering is
+ * memcpy. SRV records link to their target's node for ADDITIONAL. Empty
+ * non-terminals exist as nodes with no RRsets, so a lookup that returns NULL
+ * means NXDOMAIN and a node with n_rrsets == 0 means NODATA.
+ *
+ * Thread-safety: a finished snapshot is read-only; any thread may read it
+ * while it is published (readers hold rcu_read_lock()). Builders are
+ * single-threaded. */
+#ifndef MDNS_ZONE_SNAPSHOT_H
+#define MDNS_ZONE_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RRTYPE_A     1
+#define RRTYPE_NS    2
+#define RRTYPE_CNAME 5
+#define RRTYPE_SOA   6
+#define RRTYPE_PTR   12
+#define RRTYPE_TXT   16
+#define RRTYPE_AAAA  28
+#define RRTYPE_SRV   33
+#define RRTYPE_OPT   41
+#define RRTYPE_IXFR  251
+#define RRTYPE_AXFR  252
+#define RRTYPE_ANY   255
+
+struct zone_node;
+
+typedef struct zone_rrset {
+    uint16_t type;
+    uint16_t count;      /* records in the set, >= 1 */
+    uint32_t ttl;
+    uint32_t rdata_len;  /* bytes in `rdata` */
+    /* count × { RDLENGTH (u16, big endian), RDATA }, exactly as on the wire,
+     * in generation order. SRV targets are uncompressed (RFC 2782). */
+    const uint8_t *rdata;
+    /* SRV only (else NULL): count entries, the node of each record's target in
+     * this snapshot, or NULL when the target is outside the zone. */
+    const struct zone_node *const *targets;
+} zone_rrset_t;
+
+typedef struct zone_node {
+    const uint8_t *name; /* lowercase wire, absolute */
+    uint8_t name_len;
+    uint8_t n_rrsets;    /* 0 = empty non-terminal */
+    const zone_rrset_t *rrsets; /* sorted by type */
+} zone_node_t;
+
+typedef struct zone_snap zone_snap_t;
+
+/* SOA and NS parameters of the apex (config keys SOAMname ... ttl). */
+typedef struct zone_soa_params {
+    const char *mname;  /* text, trailing dot optional */
+    const char *rname;  /* text, '@' already turned into '.' */
+    uint32_t refresh, retry, expire, minimum;
+    uint32_t ttl;       /* TTL of every record in the zone */
+} zone_soa_params_t;
+
+/* --- reading ----------------------------------------------------------- */
+
+/* Node of `name` (lowercase wire, `len` bytes incl. root label), or NULL when
+ * the name does not exist in the zone (NXDOMAIN if it is under the apex). */
+const zone_node_t *zone_snap_find(const zone_snap_t *s, const uint8_t *name, size_t len);
+/* RRset of `type` at `n`, or NULL. */
+const zone_rrset_t *zone_node_rrset(const zone_node_t *n, uint16_t type);
+/* Apex name (wire) and its node, which always holds SOA and NS. */
+const uint8_t *zone_snap_apex(const zone_snap_t *s, size_t *len);
+const zone_node_t *zone_snap_apex_node(const zone_snap_t *s);
+uint32_t zone_snap_serial(const zone_snap_t *s);
+/* DC/OS suffix "<label>.dcos.directory." in wire form, or NULL when no
+ * cluster ID is configured (dcos-and-bind spec §1). */
+const uint8_t *zone_snap_dcos_suffix(const zone_snap_t *s, size_t *len);
+/* Every node (ENTs included) in canonical DNS order (RFC 4034 §6.1), apex
+ * first: for AXFR and exports. i < zone_snap_node_count(s). */
+size_t zone_snap_node_count(const zone_snap_t *s);
+const zone_node_t *zone_snap_node(const zone_snap_t *s, size_t i);
+/* Number of records (not RRsets), SOA and NS included. */
+size_t zone_snap_record_count(const zone_snap_t *s);
+/* Bytes the snapshot holds (arena + index), for metrics and benchmarks. */
+size_t zone_snap_memory(const zone_snap_t *s);
+/* True when both hold the same records (serials are not compared). */
+bool zone_snap_same_content(const zone_snap_t *a, const zone_snap_t *b);
+/* Set the SOA serial (patches the prebuilt SOA rdata). Only before the
+ * snapshot is published. */
+void zone_snap_set_serial(zone_snap_t *s, uint32_t serial);
+/* Free a snapshot; sets *s to NULL. NULL-safe. Never call on a published
+ * snapshot: zonedb frees those after the RCU grace period. */
+void zone_snap_free(zone_snap_t **s);
+
+/* --- building ---------------------------------------------------------- */
+
+typedef struct zone_builder zone_builder_t;
+
+/* New builder for the zone `apex` (text, e.g. "mesos"). The apex SOA and NS
+ * (NS target = mname) are added by zone_builder_finish. NULL on bad apex or
+ * out of memory. */
+zone_builder_t *zone_builder_new(const char *apex, const zone_soa_params_t *soa);
+/* Add one record. `owner` is wire form (any case; lowercased), under the
+ * apex. Identical (owner, type, rdata) records collapse into one. Returns 0,
+ * -EINVAL when the owner is outside the zone or rdata is malformed for its
+ * type, -ENOMEM. */
+int zone_builder_add(zone_builder_t *b, const uint8_t *owner, uint16_t type,
+                     const uint8_t *rdata, uint16_t rdlen);
+/* Set the DC/OS cluster-ID label (e.g. "kaualnkl…"); "" or NULL = none. */
+int zone_builder_set_dcos_label(zone_builder_t *b, const char *label);
+/* Index, link SRV targets, add SOA/NS and ENTs, and hand over the snapshot
+ * (serial 0 until zone_snap_set_serial). Consumes and frees *b (sets NULL)
+ * whatever the outcome. Returns 0 or -ENOMEM. */
+int zone_builder_finish(zone_builder_t **b, zone_snap_t **out);
+/* Drop a builder without finishing. NULL-safe. */
+void zone_builder_free(zone_builder_t **b);
+
+#endif

@@ -73,6 +73,7 @@ typedef struct model_task {
 
 typedef struct model {
     arena_t *arena;          /* owns everything below */
+    int refs;                /* reference count, atomic; see model_ref() */
     const char *leader;      /* "master@10.0.0.1:5050" */
     const char *leader_host; /* "10.0.0.1" */
     uint16_t leader_port;
@@ -84,7 +85,12 @@ typedef struct model {
     size_t n_tasks;
 } model_t;
 
-/* Free a model and everything in its arena; sets *m to NULL. NULL-safe. */
+/* A model starts with one reference (its builder's). Holders that outlive
+ * the builder (a published zone version keeps the model it was built from,
+ * for /v1/enumerate) take one more with model_ref(). Thread-safe. */
+model_t *model_ref(model_t *m);
+/* Drop one reference; the last one frees the model and its arena. Sets *m
+ * to NULL. NULL-safe. Thread-safe. */
 void model_free(model_t **m);
 
 /* Split a libprocess pid "name@host:port" into host (copied into `arena`) and

@@ -39,13 +39,18 @@ typedef struct http_params {
     void *metrics_ctx[HTTP_MAX_METRICS];
     http_ready_fn ready;       /* NULL: ready once a zone is published */
     void *ready_ctx;
+    /* DNS port actually bound, for the BIND snippets (0: cfg->port; set it
+     * when cfg->port is 0 and the kernel picked one). */
+    uint16_t dns_port;
 } http_params_t;
 
 typedef struct http_server http_server_t;
 
 /* Bind cfg->http_listener:cfg->http_port (port 0 picks one, for tests) and
- * start serving. 0, or a negative errno with a message in `err`. The params
- * must outlive the server. */
+ * start serving. "0.0.0.0" and "::" listen on every IPv4 and IPv6 address
+ * (one dual-stack socket; IPv4 only when the host has no IPv6). 0, or a
+ * negative errno with a message in `err`. The params must outlive the
+ * server. The server's threads register themselves as RCU readers. */
 int http_server_start(const http_params_t *p, http_server_t **out, char *err, size_t errlen);
 uint16_t http_server_port(const http_server_t *s);
 /* Stop and free. NULL-safe; sets *s NULL. */

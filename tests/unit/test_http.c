@@ -1,0 +1,1240 @@
+/* In-process tests of the HTTP side: a real server (libmicrohttpd) on
+ * 127.0.0.1, port 0, serving a zone built from tests/data/http/state.json
+ * by the real parser, naming rules and snapshot, queried with libcurl (and
+ * raw sockets for malformed requests). Expected documents come from the
+ * specs (compat §4, §8; dcos-and-bind §2): the names below are derived by
+ * hand from the state document, the task hash is recomputed here from its
+ * definition (z-base-32 of SHA-1). JSON is compared structurally (jansson);
+ * the byte format is checked against Go's json.MarshalIndent(v, "", " "). */
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <openssl/sha.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <urcu/urcu-memb.h>
+
+#include <cmocka.h>
+
+#include "common/buf.h"
+#include "config/config.h"
+#include "discovery/state_parse.h"
+#include "http/http.h"
+#include "zone/hostcache.h"
+#include "zone/snapshot.h"
+#include "zone/updater.h"
+#include "zone/zonedb.h"
+
+#define LABEL "kaualnklf69aisrgpnceqn7pr4mgz5o8j38bn96nwoqq687l5cho"
+
+static const char cfg1_json[] =
+    "{\"masters\": [\"10.0.0.10:5050\"], \"domain\": \"mesos\", \"port\": 8053,"
+    " \"listener\": \"0.0.0.0\", \"httplistener\": \"127.0.0.1\", \"httpport\": 0,"
+    " \"ttl\": 60, \"refreshSeconds\": 60, \"mesosAuthentication\": \"basic\","
+    " \"mesosCredentials\": {\"principal\": \"dns\", \"secret\": \"s3cret-value\"}}";
+/* A second server: enumeration off, one DNS listener address. */
+static const char cfg2_json[] =
+    "{\"masters\": [\"10.0.0.10:5050\"], \"domain\": \"mesos\", \"port\": 8053,"
+    " \"listener\": \"10.9.8.7\", \"httplistener\": \"127.0.0.1\", \"httpport\": 0,"
+    " \"EnumerationOn\": false}";
+
+static struct {
+    config_t cfg1, cfg2;
+    zone_gen_cfg_t gen1, gen2;
+    model_ip_t ns_ip;
+    model_t *model;
+    zonedb_t *db1, *db2;
+    http_params_t p1, p2;
+    http_server_t *s1, *s2;
+    uint16_t port1, port2;
+    int ready_flag; /* read by the ready callback (HTTP threads) */
+    char web1[32], web2[32], nginx1[32]; /* canonical instance labels */
+} T;
+
+/* ---- expected names (compat spec §4) ---------------------------------- */
+
+/* First 5 characters of standard z-base-32 of SHA-1(id). */
+static void task_hash(const char *id, char out[6])
+{
+    static const char alpha[] = "ybndrfg8ejkmcpqxot1uwisza345h769";
+    unsigned char d[SHA_DIGEST_LENGTH];
+    SHA1((const unsigned char *)id, strlen(id), d);
+    uint32_t bits = (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 | (uint32_t)d[2] << 8 | d[3];
+    for (int i = 0; i < 5; i++)
+        out[i] = alpha[(bits >> (27 - 5 * i)) & 31];
+    out[5] = '\0';
+}
+
+/* ---- the zone --------------------------------------------------------- */
+
+static void gen_from_cfg(zone_gen_cfg_t *g, const config_t *c)
+{
+    memset(g, 0, sizeof *g);
+    g->domain = c->domain;
+    g->rfc952 = c->enforce_rfc952;
+    g->legacy_raw_names = c->legacy_raw_names;
+    g->ip_sources = c->ip_sources;
+    g->n_ip_sources = c->n_ip_sources;
+    g->srv_weight = c->srv_weight;
+    g->soa_mname = c->soa_mname;
+    g->ns_ips = &T.ns_ip;
+    g->n_ns_ips = 1;
+    g->masters = (const char *const *)c->masters;
+    g->n_masters = c->n_masters;
+}
+
+static void publish(zonedb_t *db, const zone_gen_cfg_t *gen, const config_t *c,
+                    const char *label)
+{
+    zone_soa_params_t soa = {c->soa_mname, c->soa_rname, c->soa_refresh, c->soa_retry,
+                             c->soa_expire, c->soa_minttl, c->ttl};
+    hostcache_t *hc = hostcache_new(300, 30);
+    assert_non_null(hc);
+    hostmap_t *hm = hostcache_resolve(hc, T.model, gen->masters, gen->n_masters);
+    assert_non_null(hm);
+    zone_snap_t *snap = NULL;
+    assert_int_equal(zone_build(T.model, gen, &soa, label, hm, &snap, NULL), 0);
+    bool changed = false;
+    assert_int_equal(zonedb_publish(db, &snap, T.model, &hm, &changed), 0);
+    hostmap_free(&hm);
+    hostcache_free(&hc);
+}
+
+static uint32_t live_serial(zonedb_t *db)
+{
+    urcu_memb_read_lock();
+    const zone_version_t *v = zonedb_current(db);
+    uint32_t s = v ? v->serial : 0;
+    urcu_memb_read_unlock();
+    return s;
+}
+
+static void metrics_section(void *ctx, buf_t *out)
+{
+    (void)ctx;
+    buf_puts(out, "# HELP test_layer_events_total Events of a test layer.\n"
+                  "# TYPE test_layer_events_total counter\n"
+                  "test_layer_events_total 42\n");
+}
+
+static bool ready_cb(void *ctx, char *why, size_t whylen)
+{
+    (void)ctx;
+    if (__atomic_load_n(&T.ready_flag, __ATOMIC_RELAXED))
+        return true;
+    snprintf(why, whylen, "discovery: no leading master yet");
+    return false;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    signal(SIGPIPE, SIG_IGN);
+    urcu_memb_register_thread(); /* zonedb_publish uses call_rcu */
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    char err[256];
+    if (config_parse(&T.cfg1, cfg1_json, strlen(cfg1_json), err, sizeof err) != 0 ||
+        config_parse(&T.cfg2, cfg2_json, strlen(cfg2_json), err, sizeof err) != 0) {
+        fprintf(stderr, "config: %s\n", err);
+        return -1;
+    }
+    model_ip_parse("10.0.0.53", &T.ns_ip);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/data/http/state.json", getenv("MDNS_SRC"));
+    if (state_parse_file(path, &T.model, err, sizeof err) != 0) {
+        fprintf(stderr, "state: %s\n", err);
+        return -1;
+    }
+    gen_from_cfg(&T.gen1, &T.cfg1);
+    gen_from_cfg(&T.gen2, &T.cfg2);
+    T.db1 = zonedb_new();
+    T.db2 = zonedb_new(); /* stays empty until test_ready */
+    publish(T.db1, &T.gen1, &T.cfg1, LABEL);
+
+    char h[6];
+    task_hash("web.1", h);
+    snprintf(T.web1, sizeof T.web1, "web-%s-s0", h);
+    task_hash("web.2", h);
+    snprintf(T.web2, sizeof T.web2, "web-%s-s1", h);
+    task_hash("nginx.1", h);
+    snprintf(T.nginx1, sizeof T.nginx1, "nginx-%s-s1", h);
+
+    T.p1 = (http_params_t){.cfg = &T.cfg1, .db = T.db1, .gen = &T.gen1};
+    T.p1.metrics[0] = metrics_section;
+    T.p2 = (http_params_t){.cfg = &T.cfg2, .db = T.db2, .gen = &T.gen2, .ready = ready_cb};
+    if (http_server_start(&T.p1, &T.s1, err, sizeof err) != 0 ||
+        http_server_start(&T.p2, &T.s2, err, sizeof err) != 0) {
+        fprintf(stderr, "http: %s\n", err);
+        return -1;
+    }
+    T.port1 = http_server_port(T.s1);
+    T.port2 = http_server_port(T.s2);
+    return T.port1 && T.port2 ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    http_server_stop(&T.s1);
+    http_server_stop(&T.s2);
+    assert_null(T.s1);
+    zonedb_free(&T.db1);
+    zonedb_free(&T.db2);
+    model_free(&T.model);
+    config_free(&T.cfg1);
+    config_free(&T.cfg2);
+    curl_global_cleanup();
+    urcu_memb_unregister_thread();
+    return 0;
+}
+
+/* ---- an HTTP client --------------------------------------------------- */
+
+typedef struct reply {
+    long status;
+    char ctype[128], location[512], allow[64], csp[512];
+    bool has_length;
+    buf_t body;
+} reply_t;
+
+static size_t on_body(char *p, size_t sz, size_t n, void *ud)
+{
+    buf_append(&((reply_t *)ud)->body, p, sz * n);
+    return sz * n;
+}
+
+static size_t on_body_raw(char *p, size_t sz, size_t n, void *ud)
+{
+    buf_append(ud, p, sz * n);
+    return sz * n;
+}
+
+static void header_value(const char *line, size_t n, const char *name, char *out, size_t outlen)
+{
+    size_t nl = strlen(name);
+    if (n <= nl + 1 || strncasecmp(line, name, nl) != 0 || line[nl] != ':')
+        return;
+    const char *v = line + nl + 1;
+    size_t vl = n - nl - 1;
+    while (vl && (*v == ' ' || *v == '\t'))
+        v++, vl--;
+    while (vl && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
+        vl--;
+    snprintf(out, outlen, "%.*s", (int)vl, v);
+}
+
+static size_t on_header(char *p, size_t sz, size_t n, void *ud)
+{
+    reply_t *r = ud;
+    size_t len = sz * n;
+    header_value(p, len, "Content-Type", r->ctype, sizeof r->ctype);
+    header_value(p, len, "Location", r->location, sizeof r->location);
+    header_value(p, len, "Allow", r->allow, sizeof r->allow);
+    header_value(p, len, "Content-Security-Policy", r->csp, sizeof r->csp);
+    if (len > 15 && strncasecmp(p, "Content-Length:", 15) == 0)
+        r->has_length = true;
+    return len;
+}
+
+/* `method` NULL = GET; `accept` NULL = curl's "*\/\*", "" = no Accept. */
+static void request(uint16_t port, const char *method, const char *path, const char *accept,
+                    reply_t *r)
+{
+    memset(r, 0, sizeof *r);
+    buf_init(&r->body);
+    char url[8192];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned)port, path);
+    CURL *c = curl_easy_init();
+    assert_non_null(c);
+    struct curl_slist *hdrs = NULL;
+    if (accept) {
+        char h[256];
+        snprintf(h, sizeof h, "Accept:%s%s", *accept ? " " : "", accept);
+        hdrs = curl_slist_append(hdrs, h);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    if (method && strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    else if (method && strcmp(method, "POST") == 0)
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, "x=1");
+    else if (method)
+        curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    CURLcode rc = curl_easy_perform(c);
+    if (rc != CURLE_OK)
+        fail_msg("%s %s: %s", method ? method : "GET", path, curl_easy_strerror(rc));
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(hdrs);
+    buf_putc(&r->body, '\0');
+    r->body.len--;
+}
+
+static void get(uint16_t port, const char *path, reply_t *r)
+{
+    request(port, NULL, path, NULL, r);
+}
+
+static void done(reply_t *r)
+{
+    buf_release(&r->body);
+}
+
+/* GET, expect 200 + JSON that Go's MarshalIndent(v, "", " ") would have
+ * written byte for byte (jansson re-indents; no trailing newline). */
+static json_t *get_json(uint16_t port, const char *path)
+{
+    reply_t r;
+    get(port, path, &r);
+    if (r.status != 200)
+        fail_msg("GET %s: %ld %s", path, r.status, r.body.data);
+    assert_string_equal(r.ctype, "application/json");
+    json_error_t e;
+    json_t *j = json_loadb(r.body.data, r.body.len, 0, &e);
+    if (!j)
+        fail_msg("GET %s: bad JSON: %s", path, e.text);
+    json_t *ordered = json_loadb(r.body.data, r.body.len, JSON_DECODE_ANY, &e);
+    char *re = json_dumps(ordered, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    assert_non_null(re);
+    if (strcmp(re, r.body.data) != 0)
+        fail_msg("GET %s: not MarshalIndent format:\n%s\nwant:\n%s", path, r.body.data, re);
+    free(re);
+    json_decref(ordered);
+    done(&r);
+    return j;
+}
+
+/* Arrays compared as multisets: same length, each expected element found. */
+static void assert_json_set(json_t *got, json_t *want)
+{
+    assert_true(json_is_array(got));
+    size_t n = json_array_size(want);
+    if (json_array_size(got) != n) {
+        char *g = json_dumps(got, 0), *w = json_dumps(want, 0);
+        fail_msg("got %s\nwant %s", g, w);
+    }
+    bool used[64] = {false};
+    assert_true(n <= 64);
+    for (size_t i = 0; i < n; i++) {
+        size_t j;
+        for (j = 0; j < n; j++)
+            if (!used[j] && json_equal(json_array_get(got, j), json_array_get(want, i)))
+                break;
+        if (j == n) {
+            char *g = json_dumps(got, 0), *w = json_dumps(json_array_get(want, i), 0);
+            fail_msg("missing %s in %s", w, g);
+        }
+        used[j] = true;
+    }
+    json_decref(want);
+}
+
+/* ---- Mesos-DNS API ---------------------------------------------------- */
+
+static void test_version(void **state)
+{
+    (void)state;
+    reply_t r;
+    get(T.port1, "/v1/version", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.ctype, "application/json");
+    char want[256];
+    snprintf(want, sizeof want,
+             "{\n \"Service\": \"mesos-dnsd\",\n"
+             " \"URL\": \"https://github.com/mesosphere/mesos-dns\",\n"
+             " \"Version\": \"%s\"\n}",
+             MDNS_VERSION);
+    assert_string_equal(r.body.data, want);
+    done(&r);
+    /* a trailing slash still routes (go-restful trims it) */
+    get(T.port1, "/v1/version/", &r);
+    assert_int_equal(r.status, 200);
+    done(&r);
+}
+
+static void test_config(void **state)
+{
+    (void)state;
+    json_t *j = get_json(T.port1, "/v1/config");
+    static const char *const keys[] = {
+        "RefreshSeconds", "Port", "Timeout", "StateTimeoutSeconds", "ZkDetectionTimeout",
+        "HttpPort", "TTL", "SRVRecordDefaultWeight", "SOASerial", "SOARefresh", "SOARetry",
+        "SOAExpire", "SOAMinttl", "SOAMname", "SOARname", "Masters", "ZoneResolvers",
+        "Resolvers", "IPSources", "Zk", "Domain", "File", "Listener", "HTTPListener",
+        "RecurseOn", "DnsOn", "HttpOn", "ExternalOn", "EnforceRFC952", "SetTruncateBit",
+        "EnumerationOn", "MesosHTTPSOn", "CACertFile", "CertFile", "KeyFile",
+        "MesosCredentials", "IAMConfigFile", "MesosAuthentication"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!json_object_get(j, keys[i]))
+            fail_msg("/v1/config lacks %s", keys[i]);
+    assert_string_equal(json_string_value(json_object_get(j, "Domain")), "mesos");
+    assert_int_equal(json_integer_value(json_object_get(j, "Port")), 8053);
+    json_t *cred = json_object_get(j, "MesosCredentials");
+    assert_string_equal(json_string_value(json_object_get(cred, "Principal")), "dns");
+    json_decref(j);
+    reply_t r;
+    get(T.port1, "/v1/config", &r);
+    assert_null(strstr(r.body.data, "s3cret")); /* the secret is redacted */
+    done(&r);
+}
+
+static json_t *host(const char *name, const char *ip)
+{
+    return json_pack("{s:s, s:s}", "host", name, "ip", ip);
+}
+
+static void test_hosts(void **state)
+{
+    (void)state;
+    /* two web tasks (A), one with an IPv6 address too (AAAA) */
+    json_t *j = get_json(T.port1, "/v1/hosts/web.marathon.mesos");
+    assert_json_set(j, json_pack("[o,o,o]", host("web.marathon.mesos.", "10.1.0.1"),
+                                 host("web.marathon.mesos.", "10.1.0.2"),
+                                 host("web.marathon.mesos.", "fd00::1")));
+    /* A before AAAA */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 2), "ip")),
+                        "fd00::1");
+    json_decref(j);
+    /* lower-cased, ".*" removed, trailing dot optional, escapes decoded */
+    const char *same[] = {"/v1/hosts/WEB.Marathon.MESOS.", "/v1/hosts/web.*.marathon.mesos",
+                          "/v1/hosts/web%2Emarathon.mesos", "/v1/hosts/web.marathon.mesos/"};
+    for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+        j = get_json(T.port1, same[i]);
+        assert_int_equal(json_array_size(j), 3);
+        assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "host")),
+                            "web.marathon.mesos.");
+        json_decref(j);
+    }
+    char path[256], name[128];
+    snprintf(name, sizeof name, "%s.marathon.mesos.", T.web1);
+    snprintf(path, sizeof path, "/v1/hosts/%s", name);
+    j = get_json(T.port1, path);
+    assert_json_set(j, json_pack("[o,o]", host(name, "10.1.0.1"), host(name, "fd00::1")));
+    json_decref(j);
+    snprintf(name, sizeof name, "%s.marathon.slave.mesos.", T.web2);
+    snprintf(path, sizeof path, "/v1/hosts/%s", name);
+    j = get_json(T.port1, path);
+    assert_json_set(j, json_pack("[o]", host(name, "10.0.1.11"))); /* the agent's IP */
+    json_decref(j);
+    j = get_json(T.port1, "/v1/hosts/leader.mesos");
+    assert_json_set(j, json_pack("[o]", host("leader.mesos.", "10.0.0.10")));
+    json_decref(j);
+    j = get_json(T.port1, "/v1/hosts/slave.mesos");
+    assert_json_set(j, json_pack("[o,o]", host("slave.mesos.", "10.0.1.10"),
+                                 host("slave.mesos.", "10.0.1.11")));
+    json_decref(j);
+    /* nothing: one empty record, status 200 (Mesos-DNS) */
+    const char *none[] = {"/v1/hosts/nope.mesos", "/v1/hosts/example.com",
+                          "/v1/hosts/marathon.slave.mesos", "/v1/hosts/a..b",
+                          "/v1/hosts/_web._tcp.marathon.mesos", "/v1/hosts/.*"};
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        j = get_json(T.port1, none[i]);
+        assert_json_set(j, json_pack("[o]", host("", "")));
+        json_decref(j);
+    }
+}
+
+static json_t *svc(const char *service, const char *hostname, const char *ip, const char *port)
+{
+    return json_pack("{s:s, s:s, s:s, s:s}", "service", service, "host", hostname, "ip", ip,
+                     "port", port);
+}
+
+static void test_services(void **state)
+{
+    (void)state;
+    char t1[128], t2[128], tn[128];
+    snprintf(t1, sizeof t1, "%s.marathon.slave.mesos.", T.web1);
+    snprintf(t2, sizeof t2, "%s.marathon.slave.mesos.", T.web2);
+    snprintf(tn, sizeof tn, "%s.marathon.mesos.", T.nginx1);
+    /* no DiscoveryInfo: SRV per resource port, targets on the agent */
+    const char *s = "_web._tcp.marathon.mesos";
+    json_t *j = get_json(T.port1, "/v1/services/_web._tcp.marathon.mesos");
+    assert_json_set(j, json_pack("[o,o,o]", svc(s, t1, "10.0.1.10", "31000"),
+                                 svc(s, t1, "10.0.1.10", "31001"),
+                                 svc(s, t2, "10.0.1.11", "31002")));
+    json_decref(j);
+    /* "service" echoes the request as written */
+    s = "_WEB._udp.Marathon.mesos.";
+    j = get_json(T.port1, "/v1/services/_WEB._udp.Marathon.mesos.");
+    assert_json_set(j, json_pack("[o,o,o]", svc(s, t1, "10.0.1.10", "31000"),
+                                 svc(s, t1, "10.0.1.10", "31001"),
+                                 svc(s, t2, "10.0.1.11", "31002")));
+    json_decref(j);
+    /* DiscoveryInfo port 80/tcp "http": the target has an A and an AAAA */
+    s = "_nginx._tcp.marathon.mesos";
+    j = get_json(T.port1, "/v1/services/_nginx._tcp.marathon.mesos");
+    assert_json_set(j, json_pack("[o,o]", svc(s, tn, "10.1.0.3", "80"),
+                                 svc(s, tn, "fd00::3", "80")));
+    json_decref(j);
+    s = "_http._nginx._tcp.marathon.mesos";
+    j = get_json(T.port1, "/v1/services/_http._nginx._tcp.marathon.mesos");
+    assert_json_set(j, json_pack("[o,o]", svc(s, tn, "10.1.0.3", "80"),
+                                 svc(s, tn, "fd00::3", "80")));
+    json_decref(j);
+    s = "_leader._tcp.mesos";
+    j = get_json(T.port1, "/v1/services/_leader._tcp.mesos");
+    assert_json_set(j, json_pack("[o]", svc(s, "leader.mesos.", "10.0.0.10", "5050")));
+    json_decref(j);
+    /* protocol tcp only; an A name; nothing */
+    const char *none[] = {"/v1/services/_nginx._udp.marathon.mesos",
+                          "/v1/services/web.marathon.mesos", "/v1/services/_x._tcp.mesos"};
+    for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
+        j = get_json(T.port1, none[i]);
+        assert_json_set(j, json_pack("[o]", svc("", "", "", "")));
+        json_decref(j);
+    }
+}
+
+static void test_host_ports(void **state)
+{
+    (void)state;
+    reply_t r;
+    get(T.port1, "/v1/hosts/web.marathon.mesos/ports", &r);
+    assert_int_equal(r.status, 501);
+    assert_string_equal(r.body.data, "To be implemented...");
+    done(&r);
+}
+
+/* The record {name, host, rtype} is listed under task `task_id`. */
+static bool enum_has(json_t *doc, const char *task_id, const char *name, const char *hostv,
+                     const char *rtype)
+{
+    json_t *fws = json_object_get(doc, "frameworks"), *fw, *t, *rec;
+    size_t i, k, m;
+    json_array_foreach(fws, i, fw)
+    {
+        json_array_foreach(json_object_get(fw, "tasks"), k, t)
+        {
+            if (strcmp(json_string_value(json_object_get(t, "id")), task_id) != 0)
+                continue;
+            json_array_foreach(json_object_get(t, "records"), m, rec)
+            {
+                if (strcmp(json_string_value(json_object_get(rec, "name")), name) == 0 &&
+                    strcmp(json_string_value(json_object_get(rec, "host")), hostv) == 0 &&
+                    strcmp(json_string_value(json_object_get(rec, "rtype")), rtype) == 0)
+                    return true;
+            }
+        }
+    }
+    return false;
+}
+
+static void test_enumerate(void **state)
+{
+    (void)state;
+    json_t *j = get_json(T.port1, "/v1/enumerate");
+    json_t *fws = json_object_get(j, "frameworks");
+    assert_int_equal(json_array_size(fws), 1);
+    json_t *fw = json_array_get(fws, 0);
+    assert_string_equal(json_string_value(json_object_get(fw, "name")), "marathon");
+    json_t *tasks = json_object_get(fw, "tasks");
+    assert_int_equal(json_array_size(tasks), 3); /* web.3 is not running */
+    char n[128], h[256];
+    assert_true(enum_has(j, "web.1", "web.marathon.mesos.", "10.1.0.1", "A"));
+    assert_true(enum_has(j, "web.1", "web.marathon.mesos.", "fd00::1", "AAAA"));
+    snprintf(n, sizeof n, "%s.marathon.slave.mesos.", T.web1);
+    assert_true(enum_has(j, "web.1", n, "10.0.1.10", "A"));
+    snprintf(h, sizeof h, "%s:31001", n);
+    assert_true(enum_has(j, "web.1", "_web._tcp.marathon.mesos.", h, "SRV"));
+    snprintf(h, sizeof h, "%s.marathon.mesos.:80", T.nginx1);
+    assert_true(enum_has(j, "nginx.1", "_http._nginx._tcp.marathon.mesos.", h, "SRV"));
+    json_decref(j);
+}
+
+static bool set_has(json_t *records, const char *kind, const char *name, const char *value)
+{
+    json_t *a = json_object_get(json_object_get(records, kind), name), *v;
+    size_t i;
+    json_array_foreach(a, i, v) if (strcmp(json_string_value(v), value) == 0) return true;
+    return false;
+}
+
+static void test_axfr(void **state)
+{
+    (void)state;
+    json_t *j = get_json(T.port1, "/v1/axfr");
+    assert_int_equal(json_integer_value(json_object_get(j, "TTL")), 60);
+    assert_int_equal(json_integer_value(json_object_get(j, "Serial")), live_serial(T.db1));
+    assert_int_equal(json_integer_value(json_object_get(j, "RefreshSeconds")), 60);
+    assert_string_equal(json_string_value(json_object_get(j, "Mname")), "ns1.mesos.");
+    assert_string_equal(json_string_value(json_object_get(j, "Rname")), "root.ns1.mesos.");
+    assert_string_equal(json_string_value(json_object_get(j, "Domain")), "mesos");
+    json_t *rec = json_object_get(j, "Records");
+    assert_true(set_has(rec, "As", "web.marathon.mesos.", "10.1.0.1"));
+    assert_true(set_has(rec, "As", "web.marathon.mesos.", "10.1.0.2"));
+    assert_true(set_has(rec, "AAAAs", "web.marathon.mesos.", "fd00::1"));
+    char h[128];
+    snprintf(h, sizeof h, "%s.marathon.slave.mesos.:31002", T.web2);
+    assert_true(set_has(rec, "SRVs", "_web._tcp.marathon.mesos.", h));
+    json_decref(j);
+}
+
+/* ---- protocol behaviour ----------------------------------------------- */
+
+static void expect(uint16_t port, const char *method, const char *path, const char *accept,
+                   long status, const char *body)
+{
+    reply_t r;
+    request(port, method, path, accept, &r);
+    if (r.status != status)
+        fail_msg("%s %s: %ld, want %ld (%s)", method ? method : "GET", path, r.status, status,
+                 r.body.data);
+    if (body)
+        assert_string_equal(r.body.data, body);
+    done(&r);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    expect(T.port1, NULL, "/nope", NULL, 404, "404: Page Not Found");
+    expect(T.port1, NULL, "/v1/hosts/", NULL, 404, "404: Page Not Found");
+    expect(T.port1, NULL, "/v1/hosts", NULL, 404, "404: Page Not Found");
+    expect(T.port1, "POST", "/nope", NULL, 404, "404: Page Not Found"); /* path first */
+    expect(T.port1, "POST", "/v1/version", NULL, 405, "405: Method Not Allowed");
+    expect(T.port1, "DELETE", "/v1/hosts/web.marathon.mesos", NULL, 405, NULL);
+    expect(T.port1, "PUT", "/v1/axfr", NULL, 405, NULL);
+    expect(T.port1, "POST", "/v1/version", "text/html", 405, NULL); /* method before Accept */
+    expect(T.port1, NULL, "/v1/version", "text/html", 406, "406: Not Acceptable");
+    expect(T.port1, NULL, "/v1/hosts/web.marathon.mesos", "text/plain", 406, NULL);
+    expect(T.port1, NULL, "/v1/version", "", 200, NULL); /* no Accept at all */
+    expect(T.port1, NULL, "/v1/version", "application/json", 200, NULL);
+    expect(T.port1, NULL, "/v1/version",
+           "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", 200, NULL);
+    /* our own endpoints are text and do not check Accept */
+    expect(T.port1, NULL, "/healthz", "text/html", 200, "ok\n");
+    expect(T.port1, NULL, "/v1/hosts/%00", NULL, 400, NULL);
+    expect(T.port1, NULL, "/v1/hosts/%zz", NULL, 400, NULL);
+    expect(T.port1, NULL, "/v1/hosts/web%", NULL, 400, NULL);
+
+    reply_t r;
+    request(T.port1, "POST", "/v1/version", NULL, &r);
+    assert_string_equal(r.allow, "GET");
+    done(&r);
+    request(T.port1, "POST", "/metrics", NULL, &r);
+    assert_int_equal(r.status, 405);
+    assert_string_equal(r.allow, "GET, HEAD");
+    done(&r);
+    /* HEAD: 405 on the Mesos-DNS API (as Mesos-DNS), like GET elsewhere */
+    request(T.port1, "HEAD", "/v1/version", NULL, &r);
+    assert_int_equal(r.status, 405);
+    done(&r);
+    request(T.port1, "HEAD", "/healthz", NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body.len, 0);
+    assert_true(r.has_length);
+    done(&r);
+    /* unclean paths are redirected, as Go's ServeMux does */
+    request(T.port1, NULL, "//v1//version?x=1", NULL, &r);
+    assert_int_equal(r.status, 301);
+    assert_string_equal(r.location, "/v1/version?x=1");
+    done(&r);
+    request(T.port1, NULL, "/v1/hosts/../config", NULL, &r);
+    assert_int_equal(r.status, 301);
+    assert_string_equal(r.location, "/v1/config");
+    done(&r);
+    /* URL length: ours (414) up to the connection's buffer, then MHD's */
+    char *path = malloc(200001);
+    assert_non_null(path);
+    memset(path, 'a', 200000);
+    memcpy(path, "/v1/hosts/", 10);
+    path[5000] = '\0';
+    expect(T.port1, NULL, path, NULL, 414, "414: URI Too Long\n");
+    path[5000] = 'a';
+    path[200000] = '\0';
+    request(T.port1, NULL, path, NULL, &r);
+    assert_true(r.status == 414 || r.status == 431 || r.status == 400);
+    done(&r);
+    free(path);
+    expect(T.port1, NULL, "/healthz", NULL, 200, "ok\n");
+}
+
+/* ---- BIND snippets ---------------------------------------------------- */
+
+/* named-checkconf accepts `conf` (written into a temp file). */
+static void checkconf(const char *conf)
+{
+    if (access("/usr/bin/named-checkconf", X_OK) != 0 &&
+        access("/usr/sbin/named-checkconf", X_OK) != 0) {
+        fprintf(stderr, "named-checkconf not installed: syntax not checked\n");
+        return;
+    }
+    char path[] = "/tmp/test_http_conf_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
+    close(fd);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "named-checkconf %s", path);
+    int rc = system(cmd);
+    unlink(path);
+    if (rc != 0)
+        fail_msg("named-checkconf rejected:\n%s", conf);
+}
+
+static void test_bind_forward(void **state)
+{
+    (void)state;
+    reply_t r;
+    /* listener 0.0.0.0: the address the request reached, DNS port */
+    get(T.port1, "/v1/bind/forward-zone", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.ctype, "text/plain; charset=utf-8");
+    assert_non_null(strstr(r.body.data, "zone \"mesos\" {\n"));
+    assert_non_null(strstr(r.body.data, "  type forward;\n"));
+    assert_non_null(strstr(r.body.data, "  forward only;\n"));
+    assert_non_null(strstr(r.body.data, "  forwarders { 127.0.0.1 port 8053; };\n"));
+    checkconf(r.body.data);
+    done(&r);
+    /* one listener address */
+    get(T.port2, "/v1/bind/forward-zone", &r);
+    assert_non_null(strstr(r.body.data, "  forwarders { 10.9.8.7 port 8053; };\n"));
+    done(&r);
+    /* ?servers= */
+    get(T.port1,
+        "/v1/bind/forward-zone?servers=10.0.0.1,10.0.0.2:5353,%5Bfd00::1%5D:53,fd00::2", &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(
+        r.body.data,
+        "  forwarders { 10.0.0.1 port 8053; 10.0.0.2 port 5353; fd00::1; fd00::2 port 8053; };"));
+    checkconf(r.body.data);
+    done(&r);
+    expect(T.port1, NULL, "/v1/bind/forward-zone?servers=dns.example.com", NULL, 400, NULL);
+    expect(T.port1, NULL, "/v1/bind/forward-zone?servers=10.0.0.1:0", NULL, 400, NULL);
+    expect(T.port1, NULL, "/v1/bind/forward-zone?servers=", NULL, 400, NULL);
+    expect(T.port1, NULL, "/v1/bind/forward-zone?servers=%zz", NULL, 400, NULL);
+    /* HEAD works on our endpoints */
+    request(T.port1, "HEAD", "/v1/bind/forward-zone", NULL, &r);
+    assert_int_equal(r.status, 200);
+    done(&r);
+}
+
+static void test_bind_dcos(void **state)
+{
+    (void)state;
+    reply_t r;
+    get(T.port1, "/v1/bind/dcos?zone=contoso.com,Foo.Example.ORG.", &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, "zone \"" LABEL ".dcos.directory\" {\n"));
+    assert_non_null(strstr(r.body.data, "  forwarders { 127.0.0.1 port 8053; };\n"));
+    assert_non_null(strstr(r.body.data, "dnssec-validation no;"));
+    assert_non_null(strstr(r.body.data,
+                           "\ncontoso.com. 60 IN DNAME mesos." LABEL ".dcos.directory.\n"));
+    assert_non_null(strstr(r.body.data,
+                           "\nfoo.example.org. 60 IN DNAME mesos." LABEL ".dcos.directory.\n"));
+    /* the named.conf part (everything before the zone-file part) is valid */
+    char *zonefile = strstr(r.body.data, "\n;");
+    assert_non_null(zonefile);
+    zonefile[1] = '\0';
+    checkconf(r.body.data);
+    done(&r);
+    get(T.port1, "/v1/bind/dcos", &r); /* without ?zone= */
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(r.body.data, "DNAME mesos."));
+    done(&r);
+    expect(T.port1, NULL, "/v1/bind/dcos?zone=bad%20name", NULL, 400, NULL);
+    expect(T.port1, NULL, "/v1/bind/dcos?zone=a..b", NULL, 400, NULL);
+    expect(T.port1, NULL, "/v1/bind/dcos?zone=.", NULL, 400, NULL);
+}
+
+static void test_bind_secondary(void **state)
+{
+    (void)state;
+    reply_t r;
+    get(T.port1, "/v1/bind/secondary", &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body.data, "zone \"mesos\" {\n  type secondary;\n"
+                                        "  primaries { 127.0.0.1 port 8053; };\n"
+                                        "  file \"db.mesos\";\n};\n"));
+    checkconf(r.body.data);
+    done(&r);
+}
+
+static void test_zone_file(void **state)
+{
+    (void)state;
+    reply_t r;
+    get(T.port1, "/v1/zone", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.ctype, "text/plain; charset=utf-8");
+    assert_non_null(strstr(r.body.data, "SOA"));
+    assert_non_null(strstr(r.body.data, "10.1.0.1"));
+    assert_non_null(strstr(r.body.data, "fd00::3"));
+    done(&r);
+}
+
+/* ---- operations ------------------------------------------------------- */
+
+/* The value of the first sample line starting with `prefix`, or -1. */
+static double sample(const char *text, const char *prefix)
+{
+    size_t pl = strlen(prefix);
+    for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+        if (strncmp(l, prefix, pl) == 0 && l[pl] == ' ')
+            return strtod(l + pl + 1, NULL);
+    return -1;
+}
+
+/* Text exposition format 0.0.4: every line is a comment, empty, or
+ * `name[{labels}] value`; each TYPE comes once, before its samples. */
+static void check_exposition(const char *text)
+{
+    char *copy = strdup(text), *save = NULL;
+    char types[64][96];
+    int ntypes = 0;
+    for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(l, "# TYPE ", 7) == 0) {
+            char name[96];
+            assert_int_equal(sscanf(l + 7, "%95s", name), 1);
+            for (int i = 0; i < ntypes; i++)
+                if (strcmp(types[i], name) == 0)
+                    fail_msg("TYPE %s twice", name);
+            assert_true(ntypes < 64);
+            strcpy(types[ntypes++], name);
+            continue;
+        }
+        if (l[0] == '#')
+            continue;
+        size_t n = strspn(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_:0123456789");
+        if (n == 0)
+            fail_msg("bad metric line: %s", l);
+        const char *v = l + n;
+        if (*v == '{') {
+            v = strchr(v, '}');
+            assert_non_null(v);
+            v++;
+        }
+        if (*v != ' ')
+            fail_msg("bad metric line: %s", l);
+        char *end;
+        strtod(v + 1, &end);
+        if (end == v + 1 || *end)
+            fail_msg("bad value: %s", l);
+        bool typed = false;
+        for (int i = 0; i < ntypes; i++)
+            if (strncmp(l, types[i], strlen(types[i])) == 0)
+                typed = true;
+        if (!typed)
+            fail_msg("sample before its TYPE: %s", l);
+    }
+    free(copy);
+}
+
+static void test_metrics(void **state)
+{
+    (void)state;
+    reply_t r;
+    get(T.port1, "/v1/version", &r);
+    done(&r);
+    get(T.port1, "/v1/version", &r);
+    done(&r);
+    get(T.port1, "/nope", &r);
+    done(&r);
+    get(T.port1, "/metrics", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.ctype, "text/plain; version=0.0.4; charset=utf-8");
+    check_exposition(r.body.data);
+    assert_true(sample(r.body.data, "mesosdnsd_zone_published") == 1);
+    assert_true(sample(r.body.data, "mesosdnsd_zone_serial") == (double)live_serial(T.db1));
+    assert_true(sample(r.body.data, "mesosdnsd_zone_records") > 10);
+    assert_true(sample(r.body.data, "mesosdnsd_zone_snapshot_bytes") > 0);
+    assert_true(sample(r.body.data, "test_layer_events_total") == 42); /* a params section */
+    assert_true(sample(r.body.data,
+                       "mesosdnsd_http_requests_total{endpoint=\"version\",code=\"200\"}") >= 2);
+    assert_true(sample(r.body.data,
+                       "mesosdnsd_http_requests_total{endpoint=\"not_found\",code=\"404\"}") >=
+                1);
+    assert_true(sample(r.body.data, "process_resident_memory_bytes") > 0);
+    assert_true(sample(r.body.data, "mesosdnsd_http_connections") >= 1);
+    done(&r);
+}
+
+static void test_ready(void **state)
+{
+    (void)state;
+    expect(T.port2, NULL, "/healthz", NULL, 200, "ok\n");
+    /* no zone yet */
+    expect(T.port2, NULL, "/readyz", NULL, 503, "not ready: no zone published yet\n");
+    expect(T.port2, NULL, "/v1/bind/dcos", NULL, 503, NULL);
+    json_t *j = get_json(T.port2, "/v1/hosts/web.marathon.mesos");
+    assert_json_set(j, json_pack("[o]", host("", "")));
+    json_decref(j);
+    reply_t r;
+    get(T.port2, "/metrics", &r);
+    assert_true(sample(r.body.data, "mesosdnsd_zone_published") == 0);
+    assert_true(sample(r.body.data, "mesosdnsd_zone_serial") == -1);
+    done(&r);
+    /* a zone, but a layer says no */
+    publish(T.db2, &T.gen2, &T.cfg2, NULL);
+    expect(T.port2, NULL, "/readyz", NULL, 503,
+           "not ready: discovery: no leading master yet\n");
+    __atomic_store_n(&T.ready_flag, 1, __ATOMIC_RELAXED);
+    expect(T.port2, NULL, "/readyz", NULL, 200, "ready\n");
+    /* no cluster ID in this zone */
+    expect(T.port2, NULL, "/v1/bind/dcos", NULL, 404, NULL);
+    j = get_json(T.port2, "/v1/hosts/web.marathon.mesos");
+    assert_int_equal(json_array_size(j), 3);
+    json_decref(j);
+}
+
+static void test_enumeration_off(void **state)
+{
+    (void)state;
+    /* Mesos-DNS does not route them at all */
+    expect(T.port2, NULL, "/v1/enumerate", NULL, 404, "404: Page Not Found");
+    expect(T.port2, NULL, "/v1/axfr", NULL, 404, "404: Page Not Found");
+    expect(T.port2, NULL, "/v1/zone", NULL, 404, "404: Page Not Found");
+    expect(T.port2, NULL, "/v1/version", NULL, 200, NULL);
+}
+
+/* ---- robustness ------------------------------------------------------- */
+
+static int connect_to(uint16_t port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* Read until the server closes (or `ms` pass); returns bytes read, or -1
+ * on timeout with the connection still open. */
+static ssize_t read_until_close(int fd, char *buf, size_t len, int ms)
+{
+    size_t got = 0;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        int left = ms - (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+        if (left <= 0)
+            return -1;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, left) <= 0)
+            continue;
+        ssize_t n = recv(fd, buf + got, got < len ? len - got : 0, 0);
+        if (n <= 0)
+            return (ssize_t)got;
+        got += (size_t)n;
+        if (got == len)
+            got = 0; /* keep reading, only the close matters then */
+    }
+}
+
+static void raw_exchange(const char *data, size_t len, const char *want_prefix)
+{
+    int fd = connect_to(T.port1);
+    assert_int_equal(send(fd, data, len, MSG_NOSIGNAL), (ssize_t)len);
+    shutdown(fd, SHUT_WR);
+    char buf[4096] = "";
+    ssize_t n = read_until_close(fd, buf, sizeof buf - 1, 15000);
+    close(fd);
+    if (want_prefix) {
+        assert_true(n > 0);
+        buf[n] = '\0';
+        if (strncmp(buf, want_prefix, strlen(want_prefix)) != 0)
+            fail_msg("got %s, want %s...", buf, want_prefix);
+    }
+}
+
+static void test_garbage(void **state)
+{
+    (void)state;
+    static const char bin[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x00\xff\xfe";
+    static const char *const junk[] = {
+        "GARBAGE\r\n\r\n",
+        "GET\r\n\r\n",
+        "\r\n\r\n\r\n",
+        "GET /v1/version HTTP/9.9\r\n\r\n",
+        "GET /v1/hosts/\x01\x02 HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /v1/version HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
+        "GET /v1/version HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        "GET /v1/version HTTP/1.1\r\n: \r\n\r\n",
+        "GET /%\xff%\xfe HTTP/1.0\r\n\r\n",
+        "GET ? HTTP/1.1\r\nHost: x\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++)
+        raw_exchange(junk[i], strlen(junk[i]), NULL);
+    raw_exchange(bin, sizeof bin - 1, NULL);
+    /* a body on GET is ignored */
+    const char get_body[] = "GET /v1/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                            "Content-Length: 5\r\n\r\nhello";
+    raw_exchange(get_body, sizeof get_body - 1, "HTTP/1.1 200");
+    /* a raw %00 (not encoded) inside the target */
+    const char nul[] = "GET /v1/hosts/a\0b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    raw_exchange(nul, sizeof nul - 1, NULL);
+    const char post[] = "POST /v1/axfr HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                        "Content-Length: 100000\r\n\r\nabc";
+    raw_exchange(post, sizeof post - 1, "HTTP/1.1 405");
+    /* an absolute-form target */
+    const char abs[] = "GET http://127.0.0.1/v1/version HTTP/1.1\r\nHost: x\r\n"
+                       "Connection: close\r\n\r\n";
+    raw_exchange(abs, sizeof abs - 1, "HTTP/1.1 200");
+    expect(T.port1, NULL, "/healthz", NULL, 200, "ok\n");
+}
+
+static void test_connection_limits(void **state)
+{
+    (void)state;
+    /* per-client limit: 64 idle connections, the next is closed at once */
+    int fds[64];
+    for (int i = 0; i < 64; i++)
+        fds[i] = connect_to(T.port1);
+    usleep(200 * 1000);
+    int extra = connect_to(T.port1);
+    char buf[256];
+    assert_true(read_until_close(extra, buf, sizeof buf, 5000) >= 0);
+    close(extra);
+    for (int i = 0; i < 64; i++)
+        close(fds[i]);
+    usleep(200 * 1000);
+    expect(T.port1, NULL, "/healthz", NULL, 200, "ok\n");
+}
+
+static void test_idle_timeout(void **state)
+{
+    (void)state;
+    /* a half-sent request is dropped after the 10 s connection timeout */
+    int fd = connect_to(T.port1);
+    const char part[] = "GET /v1/version HTTP/1.1\r\nHost: x\r\n";
+    assert_int_equal(send(fd, part, sizeof part - 1, MSG_NOSIGNAL), (ssize_t)(sizeof part - 1));
+    char buf[256];
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ssize_t n = read_until_close(fd, buf, sizeof buf, 20000);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    close(fd);
+    assert_true(n >= 0);
+    double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    assert_true(dt >= 8.0 && dt <= 15.0);
+}
+
+/* ---- readers and a publisher at once (RCU) ----------------------------- */
+
+static int stop_readers, reader_errors;
+
+/* cmocka's asserts are for the main thread: readers count their failures. */
+static void *reader(void *arg)
+{
+    (void)arg;
+    long n = 0;
+    char url[128];
+    CURL *c = curl_easy_init();
+    if (!c) {
+        __atomic_fetch_add(&reader_errors, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    buf_t body = BUF_INIT;
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body_raw);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
+    while (!__atomic_load_n(&stop_readers, __ATOMIC_RELAXED)) {
+        const char *paths[] = {"/v1/hosts/web.marathon.mesos",
+                               "/v1/services/_web._tcp.marathon.mesos", "/v1/axfr",
+                               "/v1/enumerate", "/metrics", "/v1/zone"};
+        snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned)T.port1, paths[n % 6]);
+        curl_easy_setopt(c, CURLOPT_URL, url);
+        buf_clear(&body);
+        long status = 0;
+        if (curl_easy_perform(c) != CURLE_OK ||
+            curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status) != CURLE_OK || status != 200 ||
+            body.len == 0)
+            __atomic_fetch_add(&reader_errors, 1, __ATOMIC_RELAXED);
+        n++;
+    }
+    buf_release(&body);
+    curl_easy_cleanup(c);
+    return (void *)n;
+}
+
+static void test_concurrent_publish(void **state)
+{
+    (void)state;
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, reader, NULL), 0);
+    /* alternate two contents, so every publish swaps the version */
+    for (int i = 0; i < 40; i++) {
+        publish(T.db1, &T.gen1, &T.cfg1, i % 2 ? LABEL : NULL);
+        usleep(20 * 1000);
+    }
+    publish(T.db1, &T.gen1, &T.cfg1, LABEL);
+    __atomic_store_n(&stop_readers, 1, __ATOMIC_RELAXED);
+    long total = 0;
+    for (int i = 0; i < 3; i++) {
+        void *n;
+        pthread_join(th[i], &n);
+        total += (long)n;
+    }
+    assert_true(total > 0);
+    assert_int_equal(__atomic_load_n(&reader_errors, __ATOMIC_RELAXED), 0);
+}
+
+/* ---- the page ---------------------------------------------------------- */
+
+/* Run `argv` with stdout into `out`, at most `secs`; returns exit status. */
+static int run(char *const argv[], buf_t *out, int secs)
+{
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(pfd[1], 1);
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 2);
+        close(pfd[0]);
+        alarm((unsigned)secs);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(pfd[1]);
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(pfd[0], buf, sizeof buf)) > 0)
+        buf_append(out, buf, (size_t)n);
+    close(pfd[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static size_t count(const char *s, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(s, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+static void chromium(const char *url, const char *what, buf_t *out)
+{
+    char dir[] = "/tmp/test_http_chromium_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char udd[128];
+    snprintf(udd, sizeof udd, "--user-data-dir=%s", dir);
+    char *argv[] = {"/usr/bin/chromium",
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-quic",
+                    "--no-first-run",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    udd,
+                    "--window-size=1200,800",
+                    "--virtual-time-budget=5000",
+                    (char *)what,
+                    (char *)url,
+                    NULL};
+    int rc = run(argv, out, 60);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", dir);
+    if (rc != 0)
+        fail_msg("chromium %s %s: exit %d", what, url, rc);
+}
+
+static void test_page(void **state)
+{
+    (void)state;
+    reply_t r;
+    get(T.port1, "/", &r);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.ctype, "text/html; charset=utf-8");
+    assert_non_null(strstr(r.body.data, "<input id=\"q\""));
+    assert_non_null(strstr(r.body.data, "/v1/enumerate"));
+    assert_null(strstr(r.body.data, "http://")); /* no external resources */
+    assert_null(strstr(r.body.data, "https://"));
+    assert_non_null(strstr(r.csp, "default-src 'none'"));
+    done(&r);
+    if (access("/usr/bin/chromium", X_OK) != 0) {
+        fprintf(stderr, "chromium not installed: page not rendered\n");
+        return;
+    }
+    char url[128];
+    buf_t dom = BUF_INIT;
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/", (unsigned)T.port1);
+    chromium(url, "--dump-dom", &dom);
+    assert_non_null(strstr(dom.data, "data-loaded=\"true\""));
+    char name[128];
+    snprintf(name, sizeof name, "%s.marathon.mesos.", T.nginx1);
+    assert_non_null(strstr(dom.data, name));
+    assert_non_null(strstr(dom.data, "web.marathon.mesos."));
+    assert_non_null(strstr(dom.data, "1 frameworks, 3 tasks"));
+    size_t rows = count(dom.data, "<tr");
+    assert_int_equal(count(dom.data, "<tr hidden"), 0);
+    buf_release(&dom);
+    /* the filter, preset from ?q=: only nginx's rows stay visible */
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/?q=nginx", (unsigned)T.port1);
+    chromium(url, "--dump-dom", &dom);
+    size_t hidden = count(dom.data, " hidden=\"\"");
+    assert_true(hidden > 0);
+    assert_int_equal(count(dom.data, "<tr"), rows);
+    assert_non_null(strstr(dom.data, "(1 tasks) match \"nginx\""));
+    buf_release(&dom);
+    /* a screenshot in the build tree, for people */
+    char cwd[512], shot[600];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(shot, sizeof shot, "--screenshot=%s/http_page.png", cwd);
+    snprintf(url, sizeof url, "http://127.0.0.1:%u/", (unsigned)T.port1);
+    chromium(url, shot, &dom);
+    buf_release(&dom);
+    struct stat st;
+    assert_int_equal(stat(shot + strlen("--screenshot="), &st), 0);
+    assert_true(st.st_size > 1000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_version),
+        cmocka_unit_test(test_config),
+        cmocka_unit_test(test_hosts),
+        cmocka_unit_test(test_services),
+        cmocka_unit_test(test_host_ports),
+        cmocka_unit_test(test_enumerate),
+        cmocka_unit_test(test_axfr),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_bind_forward),
+        cmocka_unit_test(test_bind_dcos),
+        cmocka_unit_test(test_bind_secondary),
+        cmocka_unit_test(test_zone_file),
+        cmocka_unit_test(test_metrics),
+        cmocka_unit_test(test_ready),
+        cmocka_unit_test(test_enumeration_off),
+        cmocka_unit_test(test_garbage),
+        cmocka_unit_test(test_connection_limits),
+        cmocka_unit_test(test_idle_timeout),
+        cmocka_unit_test(test_concurrent_publish),
+        cmocka_unit_test(test_page),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

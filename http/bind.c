@@ -138,8 +138,8 @@ static bool hostname_chars(char *s)
     for (; *s; s++) {
         if (*s >= 'A' && *s <= 'Z')
             *s = (char)(*s - 'A' + 'a');
-        else if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' ||
-                   *s == '_' || *s == '.'))
+        else if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+                   *s == '.'))
             return false;
     }
     return true;
@@ -197,8 +197,9 @@ void http_bind_dcos(const http_ctx_t *c, http_resp_t *r)
         return;
     }
     if (!suffix[0]) {
-        http_resp_text(r, 404, "404: no DC/OS cluster ID configured "
-                               "(dcosClusterId or dcosClusterIdFromZk)\n");
+        http_resp_text(r, 404,
+                       "404: no DC/OS cluster ID configured "
+                       "(dcosClusterId or dcosClusterIdFromZk)\n");
         return;
     }
     http_route_server_t s[HTTP_ROUTE_MAX_SERVERS];

@@ -32,11 +32,11 @@
 #include "http/resp.h"
 #include "http/route.h"
 
-#define HTTP_THREADS            2
-#define HTTP_MAX_CONNS          256
-#define HTTP_MAX_CONNS_PER_IP   64
-#define HTTP_TIMEOUT_S          10        /* idle or stalled connection */
-#define HTTP_CONN_MEMORY        (32 * 1024) /* request line + headers */
+#define HTTP_THREADS          2
+#define HTTP_MAX_CONNS        256
+#define HTTP_MAX_CONNS_PER_IP 64
+#define HTTP_TIMEOUT_S        10          /* idle or stalled connection */
+#define HTTP_CONN_MEMORY      (32 * 1024) /* request line + headers */
 
 struct http_server {
     struct MHD_Daemon *mhd;
@@ -128,22 +128,54 @@ static bool enumeration_gated(enum http_ep ep)
 static void run_handler(const http_ctx_t *c, http_resp_t *r)
 {
     switch (c->route->ep) {
-    case HTTP_EP_ROOT: http_ops_page(c, r); break;
-    case HTTP_EP_VERSION: http_api_version(c, r); break;
-    case HTTP_EP_CONFIG: http_api_config(c, r); break;
-    case HTTP_EP_HOSTS: http_api_hosts(c, r); break;
-    case HTTP_EP_HOST_PORTS: http_api_host_ports(c, r); break;
-    case HTTP_EP_SERVICES: http_api_services(c, r); break;
-    case HTTP_EP_ENUMERATE: http_api_enumerate(c, r); break;
-    case HTTP_EP_AXFR: http_api_axfr(c, r); break;
-    case HTTP_EP_BIND_FORWARD: http_bind_forward(c, r); break;
-    case HTTP_EP_BIND_DCOS: http_bind_dcos(c, r); break;
-    case HTTP_EP_BIND_SECONDARY: http_bind_secondary(c, r); break;
-    case HTTP_EP_ZONE: http_bind_zone(c, r); break;
-    case HTTP_EP_METRICS: http_ops_metrics(c, r); break;
-    case HTTP_EP_HEALTHZ: http_ops_healthz(c, r); break;
-    case HTTP_EP_READYZ: http_ops_readyz(c, r); break;
-    default: http_resp_text(r, 404, "404: Page Not Found"); break;
+    case HTTP_EP_ROOT:
+        http_ops_page(c, r);
+        break;
+    case HTTP_EP_VERSION:
+        http_api_version(c, r);
+        break;
+    case HTTP_EP_CONFIG:
+        http_api_config(c, r);
+        break;
+    case HTTP_EP_HOSTS:
+        http_api_hosts(c, r);
+        break;
+    case HTTP_EP_HOST_PORTS:
+        http_api_host_ports(c, r);
+        break;
+    case HTTP_EP_SERVICES:
+        http_api_services(c, r);
+        break;
+    case HTTP_EP_ENUMERATE:
+        http_api_enumerate(c, r);
+        break;
+    case HTTP_EP_AXFR:
+        http_api_axfr(c, r);
+        break;
+    case HTTP_EP_BIND_FORWARD:
+        http_bind_forward(c, r);
+        break;
+    case HTTP_EP_BIND_DCOS:
+        http_bind_dcos(c, r);
+        break;
+    case HTTP_EP_BIND_SECONDARY:
+        http_bind_secondary(c, r);
+        break;
+    case HTTP_EP_ZONE:
+        http_bind_zone(c, r);
+        break;
+    case HTTP_EP_METRICS:
+        http_ops_metrics(c, r);
+        break;
+    case HTTP_EP_HEALTHZ:
+        http_ops_healthz(c, r);
+        break;
+    case HTTP_EP_READYZ:
+        http_ops_readyz(c, r);
+        break;
+    default:
+        http_resp_text(r, 404, "404: Page Not Found");
+        break;
     }
 }
 
@@ -156,12 +188,24 @@ static void redirect(http_resp_t *r, const char *location)
     buf_puts(&r->body, "<a href=\"");
     for (const char *p = location; *p; p++) {
         switch (*p) {
-        case '&': buf_puts(&r->body, "&amp;"); break;
-        case '<': buf_puts(&r->body, "&lt;"); break;
-        case '>': buf_puts(&r->body, "&gt;"); break;
-        case '"': buf_puts(&r->body, "&#34;"); break;
-        case '\'': buf_puts(&r->body, "&#39;"); break;
-        default: buf_putc(&r->body, *p); break;
+        case '&':
+            buf_puts(&r->body, "&amp;");
+            break;
+        case '<':
+            buf_puts(&r->body, "&lt;");
+            break;
+        case '>':
+            buf_puts(&r->body, "&gt;");
+            break;
+        case '"':
+            buf_puts(&r->body, "&#34;");
+            break;
+        case '\'':
+            buf_puts(&r->body, "&#39;");
+            break;
+        default:
+            buf_putc(&r->body, *p);
+            break;
         }
     }
     buf_puts(&r->body, "\">Moved Permanently</a>.\n\n");
@@ -213,8 +257,7 @@ static void dispatch(http_server_t *s, struct MHD_Connection *con, const char *m
     run_handler(&c, r);
 }
 
-static enum MHD_Result queue(struct MHD_Connection *con, http_resp_t *r, bool api,
-                             enum http_ep ep)
+static enum MHD_Result queue(struct MHD_Connection *con, http_resp_t *r, bool api, enum http_ep ep)
 {
     size_t len = r->body.len;
     char *data = len ? buf_take(&r->body, NULL) : NULL;
@@ -239,9 +282,8 @@ static enum MHD_Result queue(struct MHD_Connection *con, http_resp_t *r, bool ap
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)url;
     (void)version;
@@ -372,19 +414,18 @@ int http_server_start(const http_params_t *p, http_server_t **out, char *err, si
         goto fail;
     s->port = bound_port(fd);
     s->mhd = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-        on_request, s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, fd,
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request,
+        s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)HTTP_MAX_CONNS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)HTTP_MAX_CONNS_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
-        MHD_OPTION_URI_LOG_CALLBACK, on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY, MHD_OPTION_URI_LOG_CALLBACK,
+        on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, s, MHD_OPTION_END);
     if (!s->mhd) {
         /* libmicrohttpd's failure path may already have closed the socket;
          * leaking one descriptor on a failed start beats a double close. */
-        snprintf(err, errlen, "http: libmicrohttpd failed to start on port %u",
-                 (unsigned)s->port);
+        snprintf(err, errlen, "http: libmicrohttpd failed to start on port %u", (unsigned)s->port);
         rc = -EIO;
         goto fail;
     }

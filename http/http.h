@@ -32,12 +32,12 @@ typedef bool (*http_ready_fn)(void *ctx, char *why, size_t whylen);
 #define HTTP_MAX_METRICS 8
 
 typedef struct http_params {
-    const config_t *cfg;       /* listener, port, EnumerationOn, /v1/config */
-    zonedb_t *db;              /* the published zone */
-    const zone_gen_cfg_t *gen; /* to regenerate /v1/enumerate */
+    const config_t *cfg;                       /* listener, port, EnumerationOn, /v1/config */
+    zonedb_t *db;                              /* the published zone */
+    const zone_gen_cfg_t *gen;                 /* to regenerate /v1/enumerate */
     http_metrics_fn metrics[HTTP_MAX_METRICS]; /* extra /metrics sections, NULL-terminated */
     void *metrics_ctx[HTTP_MAX_METRICS];
-    http_ready_fn ready;       /* NULL: ready once a zone is published */
+    http_ready_fn ready; /* NULL: ready once a zone is published */
     void *ready_ctx;
     /* DNS port actually bound, for the BIND snippets (0: cfg->port; set it
      * when cfg->port is 0 and the kernel picked one). */

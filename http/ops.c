@@ -57,11 +57,10 @@ static void zone_metrics(const http_ctx_t *c, buf_t *b)
                     "Whether a zone is published (1) or not yet (0).", NULL, have);
     if (!have)
         return;
-    http_ops_metric(b, "mesosdnsd_zone_serial", "gauge", "SOA serial of the published zone.",
-                    NULL, serial);
+    http_ops_metric(b, "mesosdnsd_zone_serial", "gauge", "SOA serial of the published zone.", NULL,
+                    serial);
     http_ops_metric(b, "mesosdnsd_zone_records", "gauge",
-                    "Records in the published zone, SOA and NS included.", NULL,
-                    (double)records);
+                    "Records in the published zone, SOA and NS included.", NULL, (double)records);
     http_ops_metric(b, "mesosdnsd_zone_snapshot_bytes", "gauge",
                     "Memory held by the published zone snapshot.", NULL, (double)bytes);
     http_ops_metric(b, "mesosdnsd_zone_published_timestamp_seconds", "gauge",
@@ -87,17 +86,15 @@ static void http_metrics(const http_ctx_t *c, buf_t *b)
             snprintf(labels, sizeof labels, "endpoint=\"%s\",code=\"%s\"",
                      http_route_ep_name((enum http_ep)ep), code);
             http_ops_metric(b, "mesosdnsd_http_requests_total", "counter",
-                            first ? "HTTP requests answered, by endpoint and status code."
-                                  : NULL,
+                            first ? "HTTP requests answered, by endpoint and status code." : NULL,
                             labels, (double)n);
             first = false;
         }
     }
     http_ops_metric(b, "mesosdnsd_http_connections", "gauge", "Open HTTP connections.", NULL,
                     (double)__atomic_load_n(&k->conns_open, __ATOMIC_RELAXED));
-    http_ops_metric(b, "mesosdnsd_http_connections_total", "counter",
-                    "HTTP connections accepted.", NULL,
-                    (double)__atomic_load_n(&k->conns_total, __ATOMIC_RELAXED));
+    http_ops_metric(b, "mesosdnsd_http_connections_total", "counter", "HTTP connections accepted.",
+                    NULL, (double)__atomic_load_n(&k->conns_total, __ATOMIC_RELAXED));
 }
 
 /* The standard process_* metrics, from /proc (Linux). */
@@ -124,8 +121,8 @@ static void process_metrics(buf_t *b)
         http_ops_metric(b, "process_resident_memory_bytes", "gauge",
                         "Resident memory size in bytes.", NULL,
                         (double)rss * (double)sysconf(_SC_PAGESIZE));
-        http_ops_metric(b, "process_virtual_memory_bytes", "gauge",
-                        "Virtual memory size in bytes.", NULL, (double)vsize);
+        http_ops_metric(b, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
+                        NULL, (double)vsize);
         unsigned long long btime = 0;
         char line[256];
         FILE *s = fopen("/proc/stat", "re");
@@ -145,8 +142,8 @@ static void process_metrics(buf_t *b)
         while (readdir(d))
             fds++;
         closedir(d);
-        http_ops_metric(b, "process_open_fds", "gauge", "Number of open file descriptors.",
-                        NULL, (double)(fds - 2)); /* minus "." and ".." */
+        http_ops_metric(b, "process_open_fds", "gauge", "Number of open file descriptors.", NULL,
+                        (double)(fds - 2)); /* minus "." and ".." */
     }
 }
 

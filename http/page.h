@@ -10,8 +10,8 @@ extern const char http_page_html[];
 
 /* Content-Security-Policy sent with the page: its own inline script and
  * style, fetches to this origin, nothing else. */
-#define HTTP_PAGE_CSP                                                                          \
-    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "              \
+#define HTTP_PAGE_CSP                                                                              \
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "                  \
     "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 #endif

@@ -16,15 +16,25 @@
 #include "http/http.h"
 #include "http/route.h"
 
-#define HTTP_CT_JSON  "application/json"
-#define HTTP_CT_TEXT  "text/plain; charset=utf-8"
-#define HTTP_CT_HTML  "text/html; charset=utf-8"
-#define HTTP_CT_PROM  "text/plain; version=0.0.4; charset=utf-8"
+#define HTTP_CT_JSON "application/json"
+#define HTTP_CT_TEXT "text/plain; charset=utf-8"
+#define HTTP_CT_HTML "text/html; charset=utf-8"
+#define HTTP_CT_PROM "text/plain; version=0.0.4; charset=utf-8"
 
 /* Status codes counted per endpoint in /metrics; the rest land in "other". */
 enum http_code_slot {
-    HTTP_CS_200 = 0, HTTP_CS_301, HTTP_CS_400, HTTP_CS_404, HTTP_CS_405, HTTP_CS_406,
-    HTTP_CS_414, HTTP_CS_500, HTTP_CS_501, HTTP_CS_503, HTTP_CS_OTHER, HTTP_CS_COUNT
+    HTTP_CS_200 = 0,
+    HTTP_CS_301,
+    HTTP_CS_400,
+    HTTP_CS_404,
+    HTTP_CS_405,
+    HTTP_CS_406,
+    HTTP_CS_414,
+    HTTP_CS_500,
+    HTTP_CS_501,
+    HTTP_CS_503,
+    HTTP_CS_OTHER,
+    HTTP_CS_COUNT
 };
 
 typedef struct http_counters {

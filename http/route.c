@@ -188,8 +188,10 @@ static enum http_ep match_v1(int n, const char *tok[], const size_t tlen[], http
         static const struct {
             const char *name;
             enum http_ep ep;
-        } two[] = {{"version", HTTP_EP_VERSION},     {"config", HTTP_EP_CONFIG},
-                   {"enumerate", HTTP_EP_ENUMERATE}, {"axfr", HTTP_EP_AXFR},
+        } two[] = {{"version", HTTP_EP_VERSION},
+                   {"config", HTTP_EP_CONFIG},
+                   {"enumerate", HTTP_EP_ENUMERATE},
+                   {"axfr", HTTP_EP_AXFR},
                    {"zone", HTTP_EP_ZONE}};
         for (size_t i = 0; i < sizeof two / sizeof two[0]; i++)
             if (tok_eq(tok[1], tlen[1], two[i].name))
@@ -471,8 +473,7 @@ static int parse_item(const char *s, size_t n, uint16_t defport, http_route_serv
     return parse_port(colon + 1, n - (size_t)(colon - s) - 1, &out->port);
 }
 
-int http_route_servers(const char *list, uint16_t defport, http_route_server_t *out,
-                            size_t max)
+int http_route_servers(const char *list, uint16_t defport, http_route_server_t *out, size_t max)
 {
     size_t count = 0;
     const char *s = list;

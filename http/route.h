@@ -95,8 +95,7 @@ typedef struct http_route_server {
  * without a port get `defport`. Returns the count, or -EINVAL for an item
  * that is not an IP literal with an optional port 1-65535, an empty item,
  * or more than `max`. */
-int http_route_servers(const char *list, uint16_t defport, http_route_server_t *out,
-                       size_t max);
+int http_route_servers(const char *list, uint16_t defport, http_route_server_t *out, size_t max);
 
 /* Mesos-DNS's clean-up of a {host}/{service} before lookup: lowercase,
  * every ".*" removed, a trailing dot added. Writes text into `out`; returns

@@ -12,12 +12,12 @@
 #include "http/route.h"
 
 /* Checked in every build type (CHECK() vanishes under NDEBUG). */
-#define CHECK(c)                                                                               \
-    do {                                                                                       \
-        if (!(c)) {                                                                            \
-            fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c);              \
-            abort();                                                                           \
-        }                                                                                      \
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c)) {                                                                                \
+            fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #c);                  \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static http_route_t route; /* large: keep it off the stack */
@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(route.path[0] == '/' && strlen(route.path) == route.path_len);
         if (route.param) {
             CHECK(route.param >= route.path &&
-                   route.param + route.param_len <= route.path + route.path_len);
+                  route.param + route.param_len <= route.path + route.path_len);
             CHECK(route.param_len > 0 && !memchr(route.param, '/', route.param_len));
             char name[HTTP_URI_MAX + 2];
             int n = http_route_name(route.param, route.param_len, name, sizeof name);

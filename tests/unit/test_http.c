@@ -63,7 +63,7 @@ static struct {
     http_params_t p1, p2;
     http_server_t *s1, *s2;
     uint16_t port1, port2;
-    int ready_flag; /* read by the ready callback (HTTP threads) */
+    int ready_flag;                      /* read by the ready callback (HTTP threads) */
     char web1[32], web2[32], nginx1[32]; /* canonical instance labels */
 } T;
 
@@ -99,10 +99,9 @@ static void gen_from_cfg(zone_gen_cfg_t *g, const config_t *c)
     g->n_masters = c->n_masters;
 }
 
-static void publish(zonedb_t *db, const zone_gen_cfg_t *gen, const config_t *c,
-                    const char *label)
+static void publish(zonedb_t *db, const zone_gen_cfg_t *gen, const config_t *c, const char *label)
 {
-    zone_soa_params_t soa = {c->soa_mname, c->soa_rname, c->soa_refresh, c->soa_retry,
+    zone_soa_params_t soa = {c->soa_mname,  c->soa_rname,  c->soa_refresh, c->soa_retry,
                              c->soa_expire, c->soa_minttl, c->ttl};
     hostcache_t *hc = hostcache_new(300, 30);
     assert_non_null(hc);
@@ -378,14 +377,44 @@ static void test_config(void **state)
 {
     (void)state;
     json_t *j = get_json(T.port1, "/v1/config");
-    static const char *const keys[] = {
-        "RefreshSeconds", "Port", "Timeout", "StateTimeoutSeconds", "ZkDetectionTimeout",
-        "HttpPort", "TTL", "SRVRecordDefaultWeight", "SOASerial", "SOARefresh", "SOARetry",
-        "SOAExpire", "SOAMinttl", "SOAMname", "SOARname", "Masters", "ZoneResolvers",
-        "Resolvers", "IPSources", "Zk", "Domain", "File", "Listener", "HTTPListener",
-        "RecurseOn", "DnsOn", "HttpOn", "ExternalOn", "EnforceRFC952", "SetTruncateBit",
-        "EnumerationOn", "MesosHTTPSOn", "CACertFile", "CertFile", "KeyFile",
-        "MesosCredentials", "IAMConfigFile", "MesosAuthentication"};
+    static const char *const keys[] = {"RefreshSeconds",
+                                       "Port",
+                                       "Timeout",
+                                       "StateTimeoutSeconds",
+                                       "ZkDetectionTimeout",
+                                       "HttpPort",
+                                       "TTL",
+                                       "SRVRecordDefaultWeight",
+                                       "SOASerial",
+                                       "SOARefresh",
+                                       "SOARetry",
+                                       "SOAExpire",
+                                       "SOAMinttl",
+                                       "SOAMname",
+                                       "SOARname",
+                                       "Masters",
+                                       "ZoneResolvers",
+                                       "Resolvers",
+                                       "IPSources",
+                                       "Zk",
+                                       "Domain",
+                                       "File",
+                                       "Listener",
+                                       "HTTPListener",
+                                       "RecurseOn",
+                                       "DnsOn",
+                                       "HttpOn",
+                                       "ExternalOn",
+                                       "EnforceRFC952",
+                                       "SetTruncateBit",
+                                       "EnumerationOn",
+                                       "MesosHTTPSOn",
+                                       "CACertFile",
+                                       "CertFile",
+                                       "KeyFile",
+                                       "MesosCredentials",
+                                       "IAMConfigFile",
+                                       "MesosAuthentication"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (!json_object_get(j, keys[i]))
             fail_msg("/v1/config lacks %s", keys[i]);
@@ -414,8 +443,7 @@ static void test_hosts(void **state)
                                  host("web.marathon.mesos.", "10.1.0.2"),
                                  host("web.marathon.mesos.", "fd00::1")));
     /* A before AAAA */
-    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 2), "ip")),
-                        "fd00::1");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 2), "ip")), "fd00::1");
     json_decref(j);
     /* lower-cased, ".*" removed, trailing dot optional, escapes decoded */
     const char *same[] = {"/v1/hosts/WEB.Marathon.MESOS.", "/v1/hosts/web.*.marathon.mesos",
@@ -446,9 +474,12 @@ static void test_hosts(void **state)
                                  host("slave.mesos.", "10.0.1.11")));
     json_decref(j);
     /* nothing: one empty record, status 200 (Mesos-DNS) */
-    const char *none[] = {"/v1/hosts/nope.mesos", "/v1/hosts/example.com",
-                          "/v1/hosts/marathon.slave.mesos", "/v1/hosts/a..b",
-                          "/v1/hosts/_web._tcp.marathon.mesos", "/v1/hosts/.*"};
+    const char *none[] = {"/v1/hosts/nope.mesos",
+                          "/v1/hosts/example.com",
+                          "/v1/hosts/marathon.slave.mesos",
+                          "/v1/hosts/a..b",
+                          "/v1/hosts/_web._tcp.marathon.mesos",
+                          "/v1/hosts/.*"};
     for (size_t i = 0; i < sizeof none / sizeof none[0]; i++) {
         j = get_json(T.port1, none[i]);
         assert_json_set(j, json_pack("[o]", host("", "")));
@@ -458,8 +489,8 @@ static void test_hosts(void **state)
 
 static json_t *svc(const char *service, const char *hostname, const char *ip, const char *port)
 {
-    return json_pack("{s:s, s:s, s:s, s:s}", "service", service, "host", hostname, "ip", ip,
-                     "port", port);
+    return json_pack("{s:s, s:s, s:s, s:s}", "service", service, "host", hostname, "ip", ip, "port",
+                     port);
 }
 
 static void test_services(void **state)
@@ -472,27 +503,27 @@ static void test_services(void **state)
     /* no DiscoveryInfo: SRV per resource port, targets on the agent */
     const char *s = "_web._tcp.marathon.mesos";
     json_t *j = get_json(T.port1, "/v1/services/_web._tcp.marathon.mesos");
-    assert_json_set(j, json_pack("[o,o,o]", svc(s, t1, "10.0.1.10", "31000"),
-                                 svc(s, t1, "10.0.1.10", "31001"),
-                                 svc(s, t2, "10.0.1.11", "31002")));
+    assert_json_set(j,
+                    json_pack("[o,o,o]", svc(s, t1, "10.0.1.10", "31000"),
+                              svc(s, t1, "10.0.1.10", "31001"), svc(s, t2, "10.0.1.11", "31002")));
     json_decref(j);
     /* "service" echoes the request as written */
     s = "_WEB._udp.Marathon.mesos.";
     j = get_json(T.port1, "/v1/services/_WEB._udp.Marathon.mesos.");
-    assert_json_set(j, json_pack("[o,o,o]", svc(s, t1, "10.0.1.10", "31000"),
-                                 svc(s, t1, "10.0.1.10", "31001"),
-                                 svc(s, t2, "10.0.1.11", "31002")));
+    assert_json_set(j,
+                    json_pack("[o,o,o]", svc(s, t1, "10.0.1.10", "31000"),
+                              svc(s, t1, "10.0.1.10", "31001"), svc(s, t2, "10.0.1.11", "31002")));
     json_decref(j);
     /* DiscoveryInfo port 80/tcp "http": the target has an A and an AAAA */
     s = "_nginx._tcp.marathon.mesos";
     j = get_json(T.port1, "/v1/services/_nginx._tcp.marathon.mesos");
-    assert_json_set(j, json_pack("[o,o]", svc(s, tn, "10.1.0.3", "80"),
-                                 svc(s, tn, "fd00::3", "80")));
+    assert_json_set(j,
+                    json_pack("[o,o]", svc(s, tn, "10.1.0.3", "80"), svc(s, tn, "fd00::3", "80")));
     json_decref(j);
     s = "_http._nginx._tcp.marathon.mesos";
     j = get_json(T.port1, "/v1/services/_http._nginx._tcp.marathon.mesos");
-    assert_json_set(j, json_pack("[o,o]", svc(s, tn, "10.1.0.3", "80"),
-                                 svc(s, tn, "fd00::3", "80")));
+    assert_json_set(j,
+                    json_pack("[o,o]", svc(s, tn, "10.1.0.3", "80"), svc(s, tn, "fd00::3", "80")));
     json_decref(j);
     s = "_leader._tcp.mesos";
     j = get_json(T.port1, "/v1/services/_leader._tcp.mesos");
@@ -714,8 +745,8 @@ static void test_bind_forward(void **state)
     assert_non_null(strstr(r.body.data, "  forwarders { 10.9.8.7 port 8053; };\n"));
     done(&r);
     /* ?servers= */
-    get(T.port1,
-        "/v1/bind/forward-zone?servers=10.0.0.1,10.0.0.2:5353,%5Bfd00::1%5D:53,fd00::2", &r);
+    get(T.port1, "/v1/bind/forward-zone?servers=10.0.0.1,10.0.0.2:5353,%5Bfd00::1%5D:53,fd00::2",
+        &r);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(
         r.body.data,
@@ -741,10 +772,10 @@ static void test_bind_dcos(void **state)
     assert_non_null(strstr(r.body.data, "zone \"" LABEL ".dcos.directory\" {\n"));
     assert_non_null(strstr(r.body.data, "  forwarders { 127.0.0.1 port 8053; };\n"));
     assert_non_null(strstr(r.body.data, "dnssec-validation no;"));
-    assert_non_null(strstr(r.body.data,
-                           "\ncontoso.com. 60 IN DNAME mesos." LABEL ".dcos.directory.\n"));
-    assert_non_null(strstr(r.body.data,
-                           "\nfoo.example.org. 60 IN DNAME mesos." LABEL ".dcos.directory.\n"));
+    assert_non_null(
+        strstr(r.body.data, "\ncontoso.com. 60 IN DNAME mesos." LABEL ".dcos.directory.\n"));
+    assert_non_null(
+        strstr(r.body.data, "\nfoo.example.org. 60 IN DNAME mesos." LABEL ".dcos.directory.\n"));
     /* the named.conf part (everything before the zone-file part) is valid */
     char *zonefile = strstr(r.body.data, "\n;");
     assert_non_null(zonefile);
@@ -865,8 +896,7 @@ static void test_metrics(void **state)
     assert_true(sample(r.body.data,
                        "mesosdnsd_http_requests_total{endpoint=\"version\",code=\"200\"}") >= 2);
     assert_true(sample(r.body.data,
-                       "mesosdnsd_http_requests_total{endpoint=\"not_found\",code=\"404\"}") >=
-                1);
+                       "mesosdnsd_http_requests_total{endpoint=\"not_found\",code=\"404\"}") >= 1);
     assert_true(sample(r.body.data, "process_resident_memory_bytes") > 0);
     assert_true(sample(r.body.data, "mesosdnsd_http_connections") >= 1);
     done(&r);
@@ -889,8 +919,7 @@ static void test_ready(void **state)
     done(&r);
     /* a zone, but a layer says no */
     publish(T.db2, &T.gen2, &T.cfg2, NULL);
-    expect(T.port2, NULL, "/readyz", NULL, 503,
-           "not ready: discovery: no leading master yet\n");
+    expect(T.port2, NULL, "/readyz", NULL, 503, "not ready: discovery: no leading master yet\n");
     __atomic_store_n(&T.ready_flag, 1, __ATOMIC_RELAXED);
     expect(T.port2, NULL, "/readyz", NULL, 200, "ready\n");
     /* no cluster ID in this zone */
@@ -1055,8 +1084,11 @@ static void *reader(void *arg)
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
     while (!__atomic_load_n(&stop_readers, __ATOMIC_RELAXED)) {
         const char *paths[] = {"/v1/hosts/web.marathon.mesos",
-                               "/v1/services/_web._tcp.marathon.mesos", "/v1/axfr",
-                               "/v1/enumerate", "/metrics", "/v1/zone"};
+                               "/v1/services/_web._tcp.marathon.mesos",
+                               "/v1/axfr",
+                               "/v1/enumerate",
+                               "/metrics",
+                               "/v1/zone"};
         snprintf(url, sizeof url, "http://127.0.0.1:%u%s", (unsigned)T.port1, paths[n % 6]);
         curl_easy_setopt(c, CURLOPT_URL, url);
         buf_clear(&body);

@@ -212,8 +212,8 @@ static void test_servers(void **state)
     assert_int_equal(s[0].family, AF_INET);
     assert_memory_equal(s[0].addr, "\x0a\x00\x00\x01", 4);
     assert_int_equal(s[0].port, 8053);
-    assert_int_equal(
-        http_route_servers(" 10.0.0.1:53 , [::1]:5353,2001:db8::1,[::2]", 8053, s, 16), 4);
+    assert_int_equal(http_route_servers(" 10.0.0.1:53 , [::1]:5353,2001:db8::1,[::2]", 8053, s, 16),
+                     4);
     assert_int_equal(s[0].port, 53);
     assert_int_equal(s[1].family, AF_INET6);
     assert_int_equal(s[1].port, 5353);
@@ -221,9 +221,9 @@ static void test_servers(void **state)
     assert_int_equal(s[2].family, AF_INET6);
     assert_int_equal(s[2].port, 8053);
     assert_int_equal(s[3].addr[15], 2);
-    const char *bad[] = {"",          "1.2.3.4,",      "host:53",  "1.2.3.4:0",
-                         "1.2.3.4:65536", "1.2.3.4:x", "[::1",     "[::1]x",
-                         "[::1]:",    "1.2.3",         "::1:53:x", "1.2.3.4:53:1"};
+    const char *bad[] = {"",          "1.2.3.4,",    "host:53", "1.2.3.4:0", "1.2.3.4:65536",
+                         "1.2.3.4:x", "[::1",        "[::1]x",  "[::1]:",    "1.2.3",
+                         "::1:53:x",  "1.2.3.4:53:1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (http_route_servers(bad[i], 53, s, 16) != -EINVAL)
             fail_msg("servers \"%s\" accepted", bad[i]);
@@ -234,9 +234,9 @@ static void test_servers(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_routes), cmocka_unit_test(test_rejects),
+        cmocka_unit_test(test_routes),    cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_redirects), cmocka_unit_test(test_query),
-        cmocka_unit_test(test_accept), cmocka_unit_test(test_name),
+        cmocka_unit_test(test_accept),    cmocka_unit_test(test_name),
         cmocka_unit_test(test_servers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,92 @@
+"""The HTML page at / in a real browser (headless Chromium): it lists the
+demo cluster's frameworks, tasks and names, and its search box filters them
+(?q= presets the box). A screenshot lands in the build tree."""
+
+import os
+import shutil
+import subprocess
+import tempfile
+from html.parser import HTMLParser
+
+import http_expect as ex
+import pytest
+from harness import DEMO_STATE, MDNS_BUILD, start_daemon
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def chromium(url, *args):
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail("chromium is not installed (packaging/deps.sh installs it)")
+    udd = tempfile.mkdtemp(prefix="mdns-chromium-")
+    try:
+        cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+               "--no-first-run", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", f"--user-data-dir={udd}",
+               "--window-size=1200,800", "--virtual-time-budget=5000", *args, url]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
+        assert out.returncode == 0, out.stderr[-2000:]
+        return out.stdout
+    finally:
+        shutil.rmtree(udd, ignore_errors=True)
+
+
+class Rows(HTMLParser):
+    """The table rows of the page: (hidden, cell texts)."""
+
+    def __init__(self):
+        super().__init__()
+        self.rows, self.cur, self.cell, self.body_attrs = [], None, None, {}
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "body":
+            self.body_attrs = a
+        elif tag == "tr":
+            self.cur = ("hidden" in a, [])
+        elif tag == "td" and self.cur is not None:
+            self.cell = []
+
+    def handle_endtag(self, tag):
+        if tag == "td" and self.cell is not None:
+            self.cur[1].append("".join(self.cell))
+            self.cell = None
+        elif tag == "tr" and self.cur is not None:
+            if self.cur[1]:
+                self.rows.append(self.cur)
+            self.cur = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def parse(dom):
+    p = Rows()
+    p.feed(dom)
+    return p
+
+
+def test_page_lists_and_filters_the_demo(tmp_path):
+    d = start_daemon(tmp_path)
+    try:
+        state = ex.load(DEMO_STATE)
+        running = {t["name"] for fw in state["frameworks"] for t in fw["tasks"]
+                   if t["state"] == "TASK_RUNNING"}
+        page = parse(chromium(d.url("/"), "--dump-dom"))
+        assert page.body_attrs.get("data-loaded") == "true"
+        text = " ".join(" ".join(c) for _, c in page.rows)
+        for name in running:
+            assert f"{name} (" in text, name  # "name (task id)" in the Task column
+        assert "web.marathon.mesos." in text
+        assert not any(hidden for hidden, _ in page.rows)
+        # the filter, preset from ?q=: only redis's rows stay visible
+        page = parse(chromium(d.url("/?q=redis"), "--dump-dom"))
+        shown = [c for hidden, c in page.rows if not hidden]
+        assert shown and len(shown) < len(page.rows)
+        assert all("redis" in " ".join(c).lower() for c in shown)
+        shot = os.path.join(MDNS_BUILD, "http_page_demo.png")
+        chromium(d.url("/"), f"--screenshot={shot}")
+        assert os.path.getsize(shot) > 1000
+    finally:
+        d.stop()

@@ -1244,6 +1244,59 @@ static void test_page(void **state)
     assert_true(st.st_size > 1000);
 }
 
+/* ---- start-up --------------------------------------------------------- */
+
+static void test_start(void **state)
+{
+    (void)state;
+    char err[256];
+    http_server_t *s = NULL;
+    config_t c;
+    /* IPv6 loopback */
+    const char *v6 = "{\"masters\": [\"10.0.0.10:5050\"], \"httplistener\": \"::1\","
+                     " \"httpport\": 0}";
+    assert_int_equal(config_parse(&c, v6, strlen(v6), err, sizeof err), 0);
+    http_params_t p = {.cfg = &c, .db = T.db1, .gen = &T.gen1};
+    int rc = http_server_start(&p, &s, err, sizeof err);
+    if (rc == -EADDRNOTAVAIL || rc == -EAFNOSUPPORT) {
+        fprintf(stderr, "no IPv6 loopback here: %s\n", err);
+    } else {
+        assert_int_equal(rc, 0);
+        char url[128];
+        snprintf(url, sizeof url, "http://[::1]:%u/healthz", (unsigned)http_server_port(s));
+        CURL *cu = curl_easy_init();
+        buf_t body = BUF_INIT;
+        curl_easy_setopt(cu, CURLOPT_URL, url);
+        curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, on_body_raw);
+        curl_easy_setopt(cu, CURLOPT_WRITEDATA, &body);
+        curl_easy_setopt(cu, CURLOPT_TIMEOUT, 10L);
+        assert_int_equal(curl_easy_perform(cu), CURLE_OK);
+        long status = 0;
+        curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &status);
+        assert_int_equal(status, 200);
+        curl_easy_cleanup(cu);
+        buf_release(&body);
+        http_server_stop(&s);
+    }
+    assert_null(s);
+    config_free(&c);
+    /* the port of a running server is taken */
+    const char *busy = "{\"masters\": [\"10.0.0.10:5050\"], \"httplistener\": \"127.0.0.1\"}";
+    assert_int_equal(config_parse(&c, busy, strlen(busy), err, sizeof err), 0);
+    c.http_port = T.port1;
+    assert_int_equal(http_server_start(&p, &s, err, sizeof err), -EADDRINUSE);
+    assert_null(s);
+    assert_non_null(strstr(err, "cannot listen"));
+    /* not an IP address */
+    free(c.http_listener);
+    c.http_listener = strdup("localhost");
+    assert_int_equal(http_server_start(&p, &s, err, sizeof err), -EINVAL);
+    assert_non_null(strstr(err, "localhost"));
+    config_free(&c);
+    http_server_stop(&s); /* NULL-safe */
+    http_server_stop(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1267,6 +1320,7 @@ int main(void)
         cmocka_unit_test(test_idle_timeout),
         cmocka_unit_test(test_concurrent_publish),
         cmocka_unit_test(test_page),
+        cmocka_unit_test(test_start),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

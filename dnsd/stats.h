@@ -10,21 +10,12 @@
 #include <stdint.h>
 
 #include "common/buf.h"
+#include "dnsd/forward.h"
 
 /* Query types counted separately; everything else lands in "other". */
 enum dnsd_qtype_slot {
-    QT_A = 0,
-    QT_NS,
-    QT_SOA,
-    QT_PTR,
-    QT_TXT,
-    QT_AAAA,
-    QT_SRV,
-    QT_AXFR,
-    QT_IXFR,
-    QT_ANY,
-    QT_OTHER,
-    QT_SLOTS
+    QT_A = 0, QT_NS, QT_SOA, QT_PTR, QT_TXT, QT_AAAA, QT_SRV, QT_AXFR, QT_IXFR, QT_ANY,
+    QT_OTHER, QT_SLOTS
 };
 /* Response codes counted: 0-5 as themselves, BADVERS, everything else. */
 enum dnsd_rcode_slot { RC_BADVERS = 6, RC_OTHER, RC_SLOTS };
@@ -38,9 +29,9 @@ typedef struct dnsd_stats {
     uint64_t udp_queries, tcp_queries;
     uint64_t qtype[QT_SLOTS];
     uint64_t rcode[RC_SLOTS];
-    uint64_t dropped;           /* malformed beyond answering, or responses */
-    uint64_t truncated;         /* answers cut (TC set or not) */
-    uint64_t forwarded;         /* handed to the forwarder */
+    uint64_t dropped;          /* malformed beyond answering, or responses */
+    uint64_t truncated;        /* answers cut (TC set or not) */
+    uint64_t forwarded;        /* handed to the forwarder */
     uint64_t recursion_refused; /* outside name from a client not in allowRecursion */
     uint64_t tcp_accepted, tcp_rejected, tcp_timeouts;
     uint64_t lat_count, lat_sum_us;
@@ -48,8 +39,8 @@ typedef struct dnsd_stats {
 } __attribute__((aligned(64))) dnsd_stats_t;
 
 /* Single-writer increment: a relaxed atomic load+store, no lock prefix. */
-#define DNSD_STAT_ADD(s, field, n)                                                                 \
-    __atomic_store_n(&(s)->field, __atomic_load_n(&(s)->field, __ATOMIC_RELAXED) + (n),            \
+#define DNSD_STAT_ADD(s, field, n)                                                        \
+    __atomic_store_n(&(s)->field, __atomic_load_n(&(s)->field, __ATOMIC_RELAXED) + (n),  \
                      __ATOMIC_RELAXED)
 #define DNSD_STAT_INC(s, field) DNSD_STAT_ADD(s, field, 1)
 
@@ -59,14 +50,8 @@ void dnsd_stats_count(dnsd_stats_t *s, uint16_t qtype, uint16_t rcode);
 void dnsd_stats_latency(dnsd_stats_t *s, uint64_t us, uint64_t n);
 /* dst += src, field by field (src read with relaxed atomic loads). */
 void dnsd_stats_add(dnsd_stats_t *dst, const dnsd_stats_t *src);
-
-/* Append summed counters (e.g. from dnsd_server_stats) to `out` in the
- * Prometheus text exposition format 0.0.4, as an http_metrics_fn section:
- * mesosdnsd_dns_queries_total{transport}, ..._queries_by_type_total{qtype},
- * ..._responses_total{rcode}, ..._dropped_total, ..._truncated_total,
- * ..._forwarded_total, ..._recursion_refused_total,
- * ..._tcp_connections_total{result} and the histogram
- * mesosdnsd_dns_response_duration_seconds. Errors land in out's sticky error. */
-void dnsd_stats_prometheus(const dnsd_stats_t *s, buf_t *out);
+/* Append the counters as Prometheus text exposition (mesosdnsd_dns_* and
+ * mesosdnsd_upstream_*); `fwd` may be NULL (no forwarding). */
+void dnsd_stats_prometheus(const dnsd_stats_t *s, const fwd_stats_t *fwd, buf_t *out);
 
 #endif

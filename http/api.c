@@ -43,7 +43,16 @@ void http_api_version(const http_ctx_t *c, http_resp_t *r)
 
 void http_api_config(const http_ctx_t *c, http_resp_t *r)
 {
-    char *json = config_to_json(c->p->cfg);
+    /* Mesos-DNS's SOASerial is the serial it serves (its config field is
+     * updated on each reload): show the live one. A shallow copy with one
+     * field changed is enough, config_to_json only reads. */
+    config_t cfg = *c->p->cfg;
+    urcu_memb_read_lock();
+    const zone_version_t *v = zonedb_current(c->p->db);
+    if (v)
+        cfg.soa_serial = v->serial;
+    urcu_memb_read_unlock();
+    char *json = config_to_json(&cfg);
     if (!json) {
         http_resp_oom(r);
         return;

@@ -23,7 +23,7 @@ void http_ops_metric(buf_t *out, const char *name, const char *type, const char 
     if (value == floor(value) && fabs(value) < 1e15)
         buf_printf(out, " %.0f\n", value);
     else
-        buf_printf(out, " %.17g\n", value);
+        buf_printf(out, " %.15g\n", value);
 }
 
 static void text_done(http_resp_t *r, const char *ctype)
@@ -36,7 +36,19 @@ static void text_done(http_resp_t *r, const char *ctype)
     r->ctype = ctype;
 }
 
-static void zone_metrics(const http_ctx_t *c, buf_t *b)
+/* A gauge of the live zone, unless a section already has that family
+ * (zone_updater_prometheus renders some of the same names): a family may
+ * appear only once in an exposition. */
+static void zone_gauge(buf_t *b, const char *sections, const char *name, const char *help,
+                       double value)
+{
+    char type[128];
+    snprintf(type, sizeof type, "# TYPE %s ", name);
+    if (!strstr(sections, type))
+        http_ops_metric(b, name, "gauge", help, NULL, value);
+}
+
+static void zone_metrics(const http_ctx_t *c, buf_t *b, const char *sections)
 {
     bool have = false;
     uint32_t serial = 0;
@@ -53,19 +65,18 @@ static void zone_metrics(const http_ctx_t *c, buf_t *b)
     }
     urcu_memb_read_unlock();
 
-    http_ops_metric(b, "mesosdnsd_zone_published", "gauge",
-                    "Whether a zone is published (1) or not yet (0).", NULL, have);
+    zone_gauge(b, sections, "mesosdnsd_zone_published",
+               "Whether a zone is published (1) or not yet (0).", have);
     if (!have)
         return;
-    http_ops_metric(b, "mesosdnsd_zone_serial", "gauge", "SOA serial of the published zone.", NULL,
-                    serial);
-    http_ops_metric(b, "mesosdnsd_zone_records", "gauge",
-                    "Records in the published zone, SOA and NS included.", NULL, (double)records);
-    http_ops_metric(b, "mesosdnsd_zone_snapshot_bytes", "gauge",
-                    "Memory held by the published zone snapshot.", NULL, (double)bytes);
-    http_ops_metric(b, "mesosdnsd_zone_published_timestamp_seconds", "gauge",
-                    "When the published zone content last changed (Unix time).", NULL,
-                    (double)published_ms / 1000.0);
+    zone_gauge(b, sections, "mesosdnsd_zone_serial", "SOA serial of the published zone.", serial);
+    zone_gauge(b, sections, "mesosdnsd_zone_records",
+               "Records in the published zone, SOA and NS included.", (double)records);
+    zone_gauge(b, sections, "mesosdnsd_zone_snapshot_bytes",
+               "Memory held by the published zone snapshot.", (double)bytes);
+    zone_gauge(b, sections, "mesosdnsd_zone_published_timestamp_seconds",
+               "When the published zone content last changed (Unix time).",
+               (double)published_ms / 1000.0);
 }
 
 static void http_metrics(const http_ctx_t *c, buf_t *b)
@@ -153,9 +164,15 @@ void http_ops_metrics(const http_ctx_t *c, http_resp_t *r)
     char labels[64];
     snprintf(labels, sizeof labels, "version=\"%s\"", MDNS_VERSION);
     http_ops_metric(b, "mesosdnsd_build_info", "gauge", "Version of mesos-dnsd.", labels, 1);
-    zone_metrics(c, b);
+    buf_t sections = BUF_INIT;
+    buf_puts(&sections, ""); /* data is never NULL below */
     for (int i = 0; i < HTTP_MAX_METRICS && c->p->metrics[i]; i++)
-        c->p->metrics[i](c->p->metrics_ctx[i], b);
+        c->p->metrics[i](c->p->metrics_ctx[i], &sections);
+    zone_metrics(c, b, sections.data ? sections.data : "");
+    buf_append(b, sections.data, sections.len);
+    if (buf_error(&sections) != 0)
+        b->err = sections.err;
+    buf_release(&sections);
     http_metrics(c, b);
     process_metrics(b);
     text_done(r, HTTP_CT_PROM);

@@ -71,14 +71,15 @@ def test_page_lists_and_filters_the_demo(tmp_path):
     d = start_daemon(tmp_path)
     try:
         state = ex.load(DEMO_STATE)
-        running = {t["name"] for fw in state["frameworks"] for t in fw["tasks"]
+        running = {(t["name"], t["id"]) for fw in state["frameworks"] for t in fw["tasks"]
                    if t["state"] == "TASK_RUNNING"}
         page = parse(chromium(d.url("/"), "--dump-dom"))
         assert page.body_attrs.get("data-loaded") == "true"
-        text = " ".join(" ".join(c) for _, c in page.rows)
-        for name in running:
-            assert f"{name} (" in text, name  # "name (task id)" in the Task column
-        assert "web.marathon.mesos." in text
+        # the Task column holds the name, then the id (a <small> below it)
+        task_cells = {c[1] for _, c in page.rows if len(c) == 5 and c[1]}
+        for name, task_id in running:
+            assert name + task_id in task_cells, (name, task_id)
+        assert any(c[2] == "web.marathon.mesos." for _, c in page.rows)
         assert not any(hidden for hidden, _ in page.rows)
         # the filter, preset from ?q=: only redis's rows stay visible
         page = parse(chromium(d.url("/?q=redis"), "--dump-dom"))

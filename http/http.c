@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@
 #define HTTP_MAX_CONNS        256
 #define HTTP_MAX_CONNS_PER_IP 64
 #define HTTP_TIMEOUT_S        10          /* idle or stalled connection */
+#define HTTP_TRIM_AFTER       (8u << 20)  /* see free_big() */
 #define HTTP_CONN_MEMORY      (32 * 1024) /* request line + headers */
 
 struct http_server {
@@ -257,13 +259,26 @@ static void dispatch(http_server_t *s, struct MHD_Connection *con, const char *m
     run_handler(&c, r);
 }
 
+/* A big body (/v1/enumerate of a large cluster is ~1.5 KB per task) grows
+ * glibc's heaps; once sent, hand the memory back to the system rather than
+ * keep the process at its peak until the next big request. */
+static void free_big(void *p)
+{
+    free(p);
+    malloc_trim(0);
+}
+
 static enum MHD_Result queue(struct MHD_Connection *con, http_resp_t *r, bool api, enum http_ep ep)
 {
     size_t len = r->body.len;
     char *data = len ? buf_take(&r->body, NULL) : NULL;
-    struct MHD_Response *m =
-        data ? MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE)
-             : MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *m;
+    if (!data)
+        m = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    else if (len >= HTTP_TRIM_AFTER)
+        m = MHD_create_response_from_buffer_with_free_callback(len, data, free_big);
+    else
+        m = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
     if (!m) {
         free(data);
         return MHD_NO;

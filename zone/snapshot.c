@@ -22,8 +22,11 @@
 #include "zone/snapshot.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "common/arena.h"
 #include "common/dname.h"
@@ -48,10 +51,24 @@ static inline uint64_t mix64(uint64_t h)
     return h;
 }
 
+/* Task names come from cluster users: a per-process random seed keeps them
+ * from choosing names that collide in the index. Set once, before the
+ * first builder exists; read-only afterwards. */
+static uint64_t hash_seed;
+static pthread_once_t hash_seed_once = PTHREAD_ONCE_INIT;
+
+static void hash_seed_init(void)
+{
+    uint64_t s;
+    if (getrandom(&s, sizeof s, GRND_NONBLOCK) != (ssize_t)sizeof s)
+        s = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)&s;
+    hash_seed = s;
+}
+
 /* Fast 8-bytes-at-a-time hash; its quality comes from the final mix. */
 static uint32_t hash_bytes(const uint8_t *p, size_t n)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ (n * 0x100000001b3ULL);
+    uint64_t h = hash_seed ^ (n * 0x100000001b3ULL);
     while (n >= 8) {
         h = (h ^ load64(p)) * 0x9fb21c651e98df25ULL;
         h = (h << 29) | (h >> 35);
@@ -670,6 +687,7 @@ zone_builder_t *zone_builder_new(const char *apex, const zone_soa_params_t *soa)
 {
     if (!apex || !soa)
         return NULL;
+    pthread_once(&hash_seed_once, hash_seed_init);
     zone_builder_t *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
@@ -751,17 +769,52 @@ static int link_parents(zone_builder_t *b)
     return 0;
 }
 
-/* Siblings share everything but their first label: compare that label as
- * RFC 4034 §6.1 says (octets, lowercase already; a prefix sorts first). */
-static int sibling_cmp(const void *x, const void *y, void *ctx)
+/* Siblings share everything but their first label, which orders them
+ * (RFC 4034 §6.1: octets, lowercase already; a prefix sorts first). The
+ * sort runs on copies of the label's first 16 octets, so that it rarely
+ * has to reach for the names themselves. */
+struct sib {
+    uint64_t k1, k2; /* label octets 0-7 and 8-15, big endian, zero padded */
+    uint32_t idx;    /* name index */
+};
+
+static int sib_cmp(const void *x, const void *y, void *ctx)
 {
+    const struct sib *a = x, *b = y;
+    if (a->k1 != b->k1)
+        return a->k1 < b->k1 ? -1 : 1;
+    if (a->k2 != b->k2)
+        return a->k2 < b->k2 ? -1 : 1;
     const struct bname *names = ctx;
-    const uint8_t *a = names[*(const uint32_t *)x].name;
-    const uint8_t *b = names[*(const uint32_t *)y].name;
-    int c = memcmp(a + 1, b + 1, a[0] < b[0] ? a[0] : b[0]);
+    const uint8_t *p = names[a->idx].name, *q = names[b->idx].name;
+    int c = memcmp(p + 1, q + 1, p[0] < q[0] ? p[0] : q[0]);
     if (c)
         return c;
-    return (a[0] > b[0]) - (a[0] < b[0]);
+    return (p[0] > q[0]) - (p[0] < q[0]);
+}
+
+/* Sort kids[0 .. n) (name indices) by their first label. */
+static int sort_siblings(zone_builder_t *b, uint32_t *kids, uint32_t n, struct sib **tmp,
+                         uint32_t *cap)
+{
+    if (grow(tmp, sizeof **tmp, cap, n) < 0)
+        return -ENOMEM;
+    struct sib *v = *tmp;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *name = b->names[kids[i]].name;
+        uint8_t pad[16] = {0};
+        memcpy(pad, name + 1, name[0] < 16 ? name[0] : 16);
+        v[i].k1 = v[i].k2 = 0;
+        for (int j = 0; j < 8; j++) {
+            v[i].k1 = v[i].k1 << 8 | pad[j];
+            v[i].k2 = v[i].k2 << 8 | pad[8 + j];
+        }
+        v[i].idx = kids[i];
+    }
+    qsort_r(v, n, sizeof *v, sib_cmp, b->names);
+    for (uint32_t i = 0; i < n; i++)
+        kids[i] = v[i].idx;
+    return 0;
 }
 
 /* Group the nodes by parent (counting sort) and sort each sibling group.
@@ -788,9 +841,15 @@ static int sort_children(zone_builder_t *b, uint32_t **pstart, uint32_t **pkids,
     for (uint32_t i = 1; i < nn; i++)
         if (b->names[i].flags & BN_NODE)
             kids[fill[b->names[i].parent - 1]++] = i;
+    struct sib *tmp = NULL;
+    uint32_t cap = 0;
     for (uint32_t p = 0; p < nn; p++)
-        if (start[p + 1] - start[p] > 1)
-            qsort_r(kids + start[p], start[p + 1] - start[p], sizeof *kids, sibling_cmp, b->names);
+        if (start[p + 1] - start[p] > 1 &&
+            sort_siblings(b, kids + start[p], start[p + 1] - start[p], &tmp, &cap) < 0) {
+            free(tmp);
+            goto fail;
+        }
+    free(tmp);
     free(fill);
     *pstart = start;
     *pkids = kids;

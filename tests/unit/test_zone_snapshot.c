@@ -327,6 +327,37 @@ static void test_canonical_order_rfc4034(void **state)
     zone_snap_free(&s);
 }
 
+/* Labels equal in their first 16 octets, with NUL and high octets: octet
+ * order, and a label that is a prefix of another sorts first. */
+static void test_canonical_order_long_labels(void **state)
+{
+    uint8_t base[16];
+    memset(base, 'q', sizeof base);
+    /* first labels, in the expected order */
+    static const uint8_t tails[][3] = {{0}, {1, 0x00}, {2, 0x00, 0x00}, {1, 0x01},
+                                       {1, 'a'},  {2, 'a', 0x00}, {1, 0xff}};
+    size_t n = sizeof tails / sizeof *tails;
+    zone_builder_t *b = zone_builder_new("t", &SOA);
+    static const uint8_t ip[4] = {192, 0, 2, 7};
+    for (size_t i = n; i-- > 0;) { /* reverse order */
+        uint8_t w[DNAME_MAXLEN];
+        size_t ll = 16 + tails[i][0];
+        w[0] = (uint8_t)ll;
+        memcpy(w + 1, base, 16);
+        memcpy(w + 17, tails[i] + 1, tails[i][0]);
+        memcpy(w + 1 + ll, "\1t\0", 3);
+        assert_int_equal(zone_builder_add(b, w, RRTYPE_A, ip, 4), 0);
+    }
+    zone_snap_t *s = finish(b);
+    assert_int_equal(zone_snap_node_count(s), n + 1);
+    for (size_t i = 0; i < n; i++) {
+        const zone_node_t *node = zone_snap_node(s, i + 1);
+        assert_int_equal(node->name[0], 16 + tails[i][0]);
+        assert_memory_equal(node->name + 17, tails[i] + 1, tails[i][0]);
+    }
+    zone_snap_free(&s);
+}
+
 /* Reference canonical comparison: label by label from the right. */
 static int ref_canon_cmp(const uint8_t *a, const uint8_t *b)
 {
@@ -361,9 +392,13 @@ static void test_random_zone_properties(void **state)
         char text[128] = "";
         int labels = 1 + rand() % 4;
         for (int l = 0; l < labels; l++) {
-            char lab[8];
-            int ll = 1 + rand() % 3;
-            for (int c = 0; c < ll; c++)
+            /* Half the labels share a 16-octet prefix: the sort must then
+             * compare the labels themselves. */
+            char lab[32] = "";
+            if (rand() % 2)
+                strcpy(lab, "pppppppppppppppp");
+            int ll = (int)strlen(lab) + rand() % 3 + (lab[0] ? 0 : 1);
+            for (int c = (int)strlen(lab); c < ll; c++)
                 lab[c] = "ab-_"[rand() % 4];
             lab[ll] = 0;
             strcat(text, lab);
@@ -626,6 +661,7 @@ int main(void)
         cmocka_unit_test(test_apex_soa_ns_and_serial),
         cmocka_unit_test(test_ns_added_at_apex),
         cmocka_unit_test(test_canonical_order_rfc4034),
+        cmocka_unit_test(test_canonical_order_long_labels),
         cmocka_unit_test(test_random_zone_properties),
         cmocka_unit_test(test_large_rrset_dedup_keeps_first_order),
         cmocka_unit_test(test_same_content),

@@ -459,6 +459,7 @@ struct fwd_worker {
     struct fwd_sock socks[2][FWD_UDP_SOCKS]; /* [0] IPv4, [1] IPv6 */
     struct event maint;                      /* deferred socket re-opening */
     bool maint_ok;
+    bool need[2]; /* some upstream is IPv4 / IPv6 */
     unsigned tcp_active;
     size_t rnd_pos;
     uint8_t rnd[256];
@@ -610,6 +611,10 @@ static struct fwd_sock *sock_pick(fwd_worker_t *w, int family)
             return s;
         fallback = s;
     }
+    /* None open (a failed re-open, EMFILE): try again, quietly. */
+    for (unsigned k = 0; !fallback && w->need[family == AF_INET6] && k < FWD_UDP_SOCKS; k++)
+        if (row[k].fd < 0 && sock_open(w, &row[k]) == 0)
+            fallback = &row[k];
     return fallback;
 }
 
@@ -920,16 +925,15 @@ static void udp_cb(evutil_socket_t fd, short what, void *arg)
 
 static int worker_sockets(fwd_worker_t *w)
 {
-    bool need[2] = {false, false};
     for (size_t i = 0; i < w->u->n_ups; i++)
-        need[w->u->ups[i].sa.ss_family == AF_INET6] = true;
+        w->need[w->u->ups[i].sa.ss_family == AF_INET6] = true;
     for (int f = 0; f < 2; f++)
         for (int k = 0; k < FWD_UDP_SOCKS; k++) {
             struct fwd_sock *s = &w->socks[f][k];
             s->w = w;
             s->fd = -1;
             s->family = f ? AF_INET6 : AF_INET;
-            if (!need[f])
+            if (!w->need[f])
                 continue;
             int rc = sock_open(w, s);
             if (rc < 0) {

@@ -111,9 +111,9 @@ void fwd_worker_free(fwd_worker_t **w);
  * by the answer code). It goes upstream unchanged but for the id and an
  * EDNS UDP size above ednsMaxPayload, lowered to it (forwarded UDP answers
  * stay unfragmented like ours). `client` (`client_len` <= FWD_CLIENT_MAX
- * bytes) is copied and handed back to `done`. Returns 0 when accepted (done will be
- * called exactly once, possibly before this returns for an immediate
- * SERVFAIL), -EAGAIN when the pending table (or, for `tcp`, the TCP
+ * bytes) is copied and handed back to `done`. Returns 0 when accepted
+ * (done will be called exactly once, possibly before this returns for an
+ * immediate SERVFAIL), -EAGAIN when the pending table (or, for `tcp`, the TCP
  * connection budget) is full (the caller answers SERVFAIL itself, e.g. with
  * fwd_servfail), -EMSGSIZE when qlen > FWD_QUERY_MAX, -EINVAL for a bad
  * query (not a QUERY with one uncompressed question). */

@@ -15,7 +15,9 @@
  * = zone_snap_memory / records; bld peak = zone_snap_build_peak (the
  * builder's own accounting, finished snapshot included); RSS = peak RSS of
  * the first build minus the RSS before it; find = CPU ns per zone_snap_find
- * of an existing name (query names contiguous, as in a packet buffer).
+ * of an existing name (query names contiguous, as in a packet buffer);
+ * axfr / zone file = CPU time and size of export_axfr_json (/v1/axfr) and
+ * export_master_file for the whole zone.
  *
  * Usage: [BENCH_REPS=n] bench_zone_build [tasks ...]      */
 #include <stdint.h>
@@ -26,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "zone/export.h"
 #include "zone/snapshot.h"
 
 static double cpu_s(void)
@@ -267,6 +270,24 @@ static zone_snap_t *build(uint32_t tasks, struct result *r)
     return s;
 }
 
+/* CPU ms of one /v1/axfr document and one master file, and their sizes. */
+static void bench_exports(const zone_snap_t *s, double *axfr_ms, double *zf_ms, size_t *axfr_b,
+                          size_t *zf_b)
+{
+    buf_t out = BUF_INIT;
+    export_axfr_params_t p = {60, 60, "mesos"};
+    double t0 = cpu_s();
+    export_axfr_json(s, &p, &out);
+    *axfr_ms = (cpu_s() - t0) * 1e3;
+    *axfr_b = out.len;
+    buf_clear(&out);
+    t0 = cpu_s();
+    export_master_file(s, &out);
+    *zf_ms = (cpu_s() - t0) * 1e3;
+    *zf_b = out.len;
+    buf_release(&out);
+}
+
 static int run(uint32_t tasks, int reps)
 {
     long rss0 = vm_kb("VmRSS:");
@@ -283,12 +304,15 @@ static int run(uint32_t tasks, int reps)
         best.adds = r.adds < best.adds ? r.adds : best.adds;
         best.finish = r.finish < best.finish ? r.finish : best.finish;
     }
-    size_t recs = zone_snap_record_count(s), mem = zone_snap_memory(s);
-    printf("| %7u | %9zu | %8zu | %8.1f | %9.1f | %6.1f | %8.1f | %8.1f | %8.1f | %7.0f |\n", tasks,
-           recs, zone_snap_node_count(s), best.adds * 1e3, best.finish * 1e3,
+    size_t recs = zone_snap_record_count(s), mem = zone_snap_memory(s), axfr_b, zf_b;
+    double axfr_ms, zf_ms;
+    bench_exports(s, &axfr_ms, &zf_ms, &axfr_b, &zf_b);
+    printf("| %7u | %9zu | %8zu | %8.1f | %9.1f | %6.1f | %8.1f | %8.1f | %8.1f | %7.0f "
+           "| %5.0f (%.1f MiB) | %5.0f (%.1f MiB) |\n",
+           tasks, recs, zone_snap_node_count(s), best.adds * 1e3, best.finish * 1e3,
            (double)mem / (double)recs, (double)mem / 1048576.0,
            (double)zone_snap_build_peak(s) / 1048576.0, (double)(hwm - rss0) / 1024.0,
-           bench_find(s));
+           bench_find(s), axfr_ms, (double)axfr_b / 1048576.0, zf_ms, (double)zf_b / 1048576.0);
     fflush(stdout);
     zone_snap_free(&s);
     return 0;
@@ -307,9 +331,9 @@ int main(int argc, char **argv)
             sizes[n++] = (uint32_t)strtoul(argv[i], NULL, 10);
     }
     printf("| tasks   | records   | nodes    | adds ms  | finish ms | B/rec  | snap MiB | "
-           "bld peak | RSS MiB  | find ns |\n");
+           "bld peak | RSS MiB  | find ns | axfr ms (size) | zone file ms (size) |\n");
     printf("|---------|-----------|----------|----------|-----------|--------|----------|"
-           "----------|----------|---------|\n");
+           "----------|----------|---------|----------------|---------------------|\n");
     fflush(stdout);
     for (int i = 0; i < n; i++) {
         pid_t pid = fork();

@@ -383,12 +383,54 @@ static void test_ports_and_discovery(void **state)
 
 /* ---- bad entries ---- */
 
+static buf_t logged = BUF_INIT;
+
+static void capture(void *ctx, enum log_level level, const char *msg)
+{
+    buf_printf(&logged, "%d %s\n", (int)level, msg);
+}
+
+/* Count lines of `text` holding `needle`. */
+static int count_lines(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *l = text; l && *l;) {
+        const char *e = strchr(l, '\n');
+        size_t len = e ? (size_t)(e - l) : strlen(l);
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)len, l);
+        n += strstr(line, needle) != NULL;
+        l = e ? e + 1 : NULL;
+    }
+    return n;
+}
+
 static void test_bad_entries(void **state)
 {
     size_t len;
     char *doc = load("tests/data/state/bad_entries.json", &len);
     state_parse_stats_t st;
+    buf_clear(&logged);
+    log_set_sink(capture, NULL);
     model_t *m = parse_ok(doc, len, &st);
+    log_set_sink(NULL, NULL);
+
+    /* One log line per kind, with the count and one example, never one per
+     * entry: 8 warning kinds (agents: id, pid, type; frameworks: id, pid,
+     * type; tasks: fields, type) and the unknown-agent kind at info level. */
+    assert_int_equal(count_lines(logged.data, "state: "), 9);
+    assert_int_equal(count_lines(logged.data, "e.g. "), 9);
+    char want[200];
+    snprintf(want, sizeof want, "%d state: 3 %s; e.g. C-S1: pid \"\"", LOG_LVL_WARN,
+             state_warn_text(STATE_WARN_AGENT_PID));
+    assert_int_equal(count_lines(logged.data, want), 1);
+    snprintf(want, sizeof want, "%d state: 5 %s; e.g. t-no-name: no name", LOG_LVL_WARN,
+             state_warn_text(STATE_WARN_TASK_FIELDS));
+    assert_int_equal(count_lines(logged.data, want), 1);
+    snprintf(want, sizeof want, "%d state: 2 %s; e.g. t-on-S1: slave_id C-S1", LOG_LVL_INFO,
+             state_warn_text(STATE_WARN_UNKNOWN_AGENT));
+    assert_int_equal(count_lines(logged.data, want), 1);
+    buf_release(&logged);
 
     /* Agents: C-S0, C-S6 (hostname null -> ""), and the duplicate C-S0. */
     assert_int_equal(m->n_agents, 3);

@@ -112,6 +112,10 @@ static int take_opt(const uint8_t *pkt, size_t owner, size_t fixed, wire_query_t
 int wire_parse_edns(const uint8_t *pkt, size_t len, wire_query_t *q)
 {
     size_t pos = q->qend;
+    q->edns = false;
+    q->edns_version = 0;
+    q->edns_udp = 0;
+    q->edns_flags = 0;
     unsigned n_before = (unsigned)q->ancount + q->nscount;
     unsigned total = n_before + q->arcount;
     for (unsigned i = 0; i < total; i++) {

@@ -39,7 +39,8 @@ static size_t put_opt(uint8_t *p, uint16_t udp, uint8_t version, uint16_t flags,
     p[6] = version;
     wire_put16(p + 7, flags);
     wire_put16(p + 9, olen);
-    memcpy(p + 11, opts, olen);
+    if (olen)
+        memcpy(p + 11, opts, olen);
     return 11u + olen;
 }
 

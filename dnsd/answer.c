@@ -32,7 +32,8 @@ typedef struct ans {
     bool with_question;    /* echo the question */
     bool with_opt;         /* append an OPT record */
     bool aa, tc, cut;      /* AA bit, TC bit, records left out */
-    bool noted;            /* question suffixes known to the writer */
+    bool noted;            /* the apex in the question known to the writer */
+    size_t apex_off;       /* where the (renamed) apex ends the question */
     const uint8_t *apex;   /* zone apex, lowercase wire */
     size_t apex_len;
     const uint8_t *sfx;    /* DC/OS suffix when renaming, else NULL */
@@ -111,12 +112,15 @@ static const uint8_t *out_name(ans_t *a, const uint8_t *name, size_t len, size_t
     return a->ctx->rename;
 }
 
-/* A compressed name; the question joins the compression table lazily, so
- * that answers without compressible names never hash anything. */
+/* A compressed name. The apex at the end of the question joins the
+ * compression table lazily, so that answers without compressible names
+ * never hash anything; every name we compress is a zone name or SOA/NS
+ * rdata, which share the apex far more often than other question labels. */
 static int put_name(ans_t *a, const uint8_t *name, size_t len)
 {
     if (!a->noted) {
-        wire_note_name(a->w, WIRE_HDR_LEN);
+        if (a->apex_off != SIZE_MAX)
+            wire_note_name(a->w, a->apex_off);
         a->noted = true;
     }
     return wire_put_name(a->w, name, len, true);
@@ -298,14 +302,16 @@ static bool put_soa(ans_t *a, bool authority, uint32_t ttl, const uint8_t *rd)
     int rl = ml < 0 ? -1 : dname_len(rd + 2 + ml, rdl - (size_t)ml);
     if (rl < 0 || rdl != (size_t)ml + (size_t)rl + 20)
         return true; /* malformed prebuilt rdata: never from our builder */
-    int at;
-    if (authority) {
-        size_t olen;
-        const uint8_t *owner = out_name(a, a->apex, a->apex_len, &olen, true);
-        at = owner ? put_head(a, SIZE_MAX, owner, olen, RRTYPE_SOA, ttl) : -1;
-    } else {
-        at = put_head(a, WIRE_HDR_LEN, NULL, 0, RRTYPE_SOA, ttl);
-    }
+    /* The owner is the question, or the apex: usually a pointer to the end
+     * of the question, else written out. */
+    size_t olen = 0;
+    const uint8_t *owner = NULL;
+    if (authority && a->apex_off == SIZE_MAX)
+        owner = out_name(a, a->apex, a->apex_len, &olen, true);
+    int at = authority && a->apex_off == SIZE_MAX && !owner
+                 ? -1
+                 : put_head(a, authority ? a->apex_off : WIRE_HDR_LEN, owner, olen, RRTYPE_SOA,
+                            ttl);
     if (at < 0 || !wire_room(w, 2) || (w->len += 2, put_rdata_name(a, rd + 2, (size_t)ml)) < 0 ||
         put_rdata_name(a, rd + 2 + ml, (size_t)rl) < 0 || !wire_room(w, 20)) {
         w->len = save;
@@ -356,6 +362,39 @@ static bool answer_rotated(ans_t *a, const zone_rrset_t *rs)
     return true;
 }
 
+/* A and AAAA, the bulk of all answers: fixed-size records, so the i-th
+ * record is at i * rec and the 10 bytes before RDLENGTH are the same for
+ * all (pointer to the question, TYPE, CLASS, TTL). Partial Fisher-Yates:
+ * a cut answer costs only what it writes. */
+static bool answer_fixed(ans_t *a, const zone_rrset_t *rs, size_t rec)
+{
+    answer_ctx_t *ctx = a->ctx;
+    wire_writer_t *w = a->w;
+    uint32_t n = rs->count;
+    uint8_t head[10] = {0xC0, WIRE_HDR_LEN};
+    wire_put16(head + 2, rs->type);
+    wire_put16(head + 4, WIRE_CLASS_IN);
+    wire_put32(head + 6, rs->ttl);
+    for (uint32_t i = 0; i < n; i++)
+        ctx->order[i] = (uint16_t)i;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!wire_room(w, 10 + rec))
+            return false;
+        uint32_t j = i + rng_below(&ctx->rng, n - i);
+        uint16_t pick = ctx->order[j];
+        ctx->order[j] = ctx->order[i];
+        uint8_t *p = w->buf + w->len;
+        memcpy(p, head, 10);
+        if (rec == 6)
+            memcpy(p + 10, rs->rdata + (size_t)pick * 6, 6);
+        else
+            memcpy(p + 10, rs->rdata + (size_t)pick * rec, rec);
+        w->len += 10 + rec;
+        a->an++;
+    }
+    return true;
+}
+
 /* Every record of `rs` into ANSWER in a fresh random order (Fisher-Yates,
  * drawn lazily so a cut answer costs only what it writes). Returns false
  * when the answer was cut. */
@@ -364,8 +403,11 @@ static bool answer_rrset(ans_t *a, const zone_rrset_t *rs)
     answer_ctx_t *ctx = a->ctx;
     uint32_t n = rs->count;
     bool ok = true;
+    size_t fixed = rs->type == RRTYPE_A ? 6 : rs->type == RRTYPE_AAAA ? 18 : 0;
     if (n > ANSWER_MAX_ORDER) {
         ok = answer_rotated(a, rs);
+    } else if (fixed && rs->rdata_len == fixed * n) {
+        ok = answer_fixed(a, rs, fixed);
     } else {
         for (uint32_t i = 0, off = 0; i < n; i++) {
             ctx->offs[i] = off;
@@ -551,11 +593,34 @@ static void answer_chaos(ans_t *a, answer_result_t *res)
     finish(a, DNS_RCODE_NOERROR, res);
 }
 
+/* Offset of the (renamed) apex at the end of the question, or SIZE_MAX
+ * when the question does not end with it (a '*' label dropped inside the
+ * DC/OS suffix). */
+static size_t apex_in_question(const ans_t *a)
+{
+    const uint8_t *q = a->query;
+    size_t qend = a->ctx->q.qend - 4; /* past the question name */
+    size_t sfx = a->sfx ? a->sfx_len - 1 : 0;
+    size_t off = qend - a->apex_len - sfx, pos = WIRE_HDR_LEN;
+    while (pos < off)
+        pos += q[pos] + 1u;
+    if (pos != off)
+        return SIZE_MAX;
+    for (size_t i = 0; i < a->apex_len - 1; i++)
+        if (wire_lower_tab[q[off + i]] != a->apex[i])
+            return SIZE_MAX;
+    for (size_t i = 0; i < sfx; i++)
+        if (wire_lower_tab[q[off + a->apex_len - 1 + i]] != a->sfx[i])
+            return SIZE_MAX;
+    return off;
+}
+
 /* In-zone name, zone present: ANSWER, then AUTHORITY or ADDITIONAL. */
 static void answer_zone(ans_t *a, answer_result_t *res)
 {
     answer_ctx_t *ctx = a->ctx;
     const zone_node_t *node = zone_snap_find(a->z, ctx->name, ctx->name_len);
+    a->apex_off = apex_in_question(a);
     a->aa = true;
     if (!node) {
         authority_soa(a);

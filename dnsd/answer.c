@@ -170,23 +170,33 @@ static void add_target(ans_t *a, const zone_node_t *node, size_t off)
     ctx->n_adds++;
 }
 
-/* One whole RRset of a target into ADDITIONAL, or nothing. */
+/* One whole RRset of a target into ADDITIONAL, or nothing. The owner is a
+ * pointer to where the target's name was written when it is addressable
+ * (always in UDP-sized answers), else the name itself. */
 static bool put_add_rrset(ans_t *a, const struct answer_add *t, const zone_rrset_t *rs)
 {
     wire_writer_t *w = a->w;
     size_t save = w->len;
+    uint16_t ar = a->ar;
     const uint8_t *name = t->node->name;
     size_t len = t->node->name_len;
     if (t->off > WIRE_PTR_MAX && !(name = out_name(a, name, len, &len, true)))
         return false;
+    uint8_t head[12] = {(uint8_t)(0xC0 | (t->off >> 8)), (uint8_t)t->off};
+    wire_put16(head + 2, rs->type);
+    wire_put16(head + 4, WIRE_CLASS_IN);
+    wire_put32(head + 6, rs->ttl);
     const uint8_t *rd = rs->rdata;
     for (unsigned i = 0; i < rs->count; i++) {
         size_t rdl = wire_get16(rd);
-        int at = put_head(a, t->off, name, len, rs->type, rs->ttl);
-        if (at < 0 || !wire_room(w, 2 + rdl)) {
-            w->len = save;
-            a->ar = (uint16_t)(a->ar - i);
-            return false;
+        if (t->off <= WIRE_PTR_MAX) {
+            if (!wire_room(w, 12 + rdl))
+                goto undo;
+            memcpy(w->buf + w->len, head, 10);
+            w->len += 10;
+        } else if (put_head(a, SIZE_MAX, name, len, rs->type, rs->ttl) < 0 ||
+                   !wire_room(w, 2 + rdl)) {
+            goto undo;
         }
         memcpy(w->buf + w->len, rd, 2 + rdl);
         w->len += 2 + rdl;
@@ -194,6 +204,10 @@ static bool put_add_rrset(ans_t *a, const struct answer_add *t, const zone_rrset
         rd += 2 + rdl;
     }
     return true;
+undo:
+    w->len = save;
+    a->ar = ar;
+    return false;
 }
 
 /* A and AAAA of every remembered target, in answer order, whole RRsets
@@ -201,12 +215,12 @@ static bool put_add_rrset(ans_t *a, const struct answer_add *t, const zone_rrset
  * smaller ones after it may still fill the space. */
 static void write_additional(ans_t *a)
 {
-    static const uint16_t types[2] = {RRTYPE_A, RRTYPE_AAAA};
     answer_ctx_t *ctx = a->ctx;
     for (unsigned i = 0; i < ctx->n_adds; i++) {
-        for (int t = 0; t < 2; t++) {
-            const zone_rrset_t *rs = zone_node_rrset(ctx->adds[i].node, types[t]);
-            if (rs)
+        const zone_node_t *n = ctx->adds[i].node;
+        for (unsigned r = 0; r < n->n_rrsets; r++) {
+            const zone_rrset_t *rs = &n->rrsets[r];
+            if (rs->type == RRTYPE_A || rs->type == RRTYPE_AAAA)
                 put_add_rrset(a, &ctx->adds[i], rs);
         }
     }
@@ -239,8 +253,8 @@ static bool put_srv(ans_t *a, const zone_rrset_t *rs, const uint8_t *rd, unsigne
 {
     wire_writer_t *w = a->w;
     const zone_node_t *tn = rs->targets ? rs->targets[idx] : NULL;
-    size_t rdl = wire_get16(rd), tlen;
-    const uint8_t *tgt = out_name(a, rd + 8, rdl - 6, &tlen, tn != NULL);
+    size_t rdl = wire_get16(rd), tlen = rdl - 6;
+    const uint8_t *tgt = a->sfx ? out_name(a, rd + 8, tlen, &tlen, tn != NULL) : rd + 8;
     if (!tgt)
         return true; /* not expressible under the suffix: leave it out */
     if (!wire_room(w, 18 + tlen))
@@ -477,27 +491,61 @@ static void finish(ans_t *a, unsigned rcode, answer_result_t *res)
     res->truncated = a->tc || a->cut;
 }
 
-/* Lowercase copy of the question name into ctx->name with label offsets;
- * with `drop_stars`, '*' labels after the first are left out. */
-static void copy_qname(ans_t *a, bool drop_stars)
+/* ASCII lowercase of 8 bytes at once: bytes 0x41..0x5A get 0x20 added. */
+static inline uint64_t lower8(uint64_t x)
 {
-    answer_ctx_t *ctx = a->ctx;
-    const uint8_t *src = a->query + WIRE_HDR_LEN;
+    uint64_t h = x & 0x7F7F7F7F7F7F7F7FULL;
+    uint64_t ge_a = h + 0x3F3F3F3F3F3F3F3FULL; /* high bit: byte >= 'A' */
+    uint64_t gt_z = h + 0x2525252525252525ULL; /* high bit: byte > 'Z' */
+    uint64_t upper = (ge_a ^ gt_z) & ~x & 0x8080808080808080ULL;
+    return x | (upper >> 2);
+}
+
+/* Remove '*' labels other than the first (Mesos-DNS deletes ".*"). */
+static void drop_star_labels(answer_ctx_t *ctx)
+{
     size_t o = 0;
     unsigned n = 0;
-    for (size_t p = 0; src[p] != 0; p += src[p] + 1u) {
-        uint8_t l = src[p];
-        if (drop_stars && p > 0 && l == 1 && src[p + 1] == '*')
+    for (unsigned i = 0; i < ctx->nlabels; i++) {
+        size_t p = ctx->lstart[i];
+        uint8_t l = ctx->name[p];
+        if (i > 0 && l == 1 && ctx->name[p + 1] == '*')
             continue;
+        memmove(ctx->name + o, ctx->name + p, 1u + l);
         ctx->lstart[n++] = (uint8_t)o;
-        ctx->name[o] = l;
-        for (unsigned j = 1; j <= l; j++)
-            ctx->name[o + j] = wire_lower_tab[src[p + j]];
         o += 1u + l;
     }
     ctx->name[o++] = 0;
     ctx->name_len = (uint8_t)o;
     ctx->nlabels = (uint8_t)n;
+}
+
+/* Lowercase copy of the question name into ctx->name with label offsets;
+ * with `drop_stars`, '*' labels after the first are left out. Length
+ * octets (<= 63) are never letters, so the whole name lowercases as bytes. */
+static void copy_qname(ans_t *a, bool drop_stars)
+{
+    answer_ctx_t *ctx = a->ctx;
+    const uint8_t *src = a->query + WIRE_HDR_LEN;
+    size_t len = ctx->q.qname_len, i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t x;
+        memcpy(&x, src + i, 8);
+        x = lower8(x);
+        memcpy(ctx->name + i, &x, 8);
+    }
+    for (; i < len; i++)
+        ctx->name[i] = wire_lower_tab[src[i]];
+    unsigned n = 0;
+    bool star = false;
+    for (size_t p = 0; ctx->name[p] != 0; p += ctx->name[p] + 1u) {
+        star |= p > 0 && ctx->name[p] == 1 && ctx->name[p + 1] == '*';
+        ctx->lstart[n++] = (uint8_t)p;
+    }
+    ctx->name_len = (uint8_t)len;
+    ctx->nlabels = (uint8_t)n;
+    if (drop_stars && star)
+        drop_star_labels(ctx);
 }
 
 /* ctx->name ends with `sfx` on a label boundary. */

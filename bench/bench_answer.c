@@ -32,8 +32,7 @@ static void die(const char *what)
     exit(1);
 }
 
-static void add(zone_builder_t *b, const char *owner, uint16_t type, const uint8_t *rd,
-                size_t rdl)
+static void add(zone_builder_t *b, const char *owner, uint16_t type, const uint8_t *rd, size_t rdl)
 {
     uint8_t o[DNAME_MAXLEN];
     if (dname_from_text(owner, o) < 0 || zone_builder_add(b, o, type, rd, (uint16_t)rdl) < 0)

@@ -27,16 +27,16 @@ typedef struct ans {
     const zone_snap_t *z;
     const uint8_t *query;
     wire_writer_t *w;
-    size_t limit;          /* response size limit, OPT included */
-    uint16_t an, ns, ar;   /* section counts */
-    bool with_question;    /* echo the question */
-    bool with_opt;         /* append an OPT record */
-    bool aa, tc, cut;      /* AA bit, TC bit, records left out */
-    bool noted;            /* the apex in the question known to the writer */
-    size_t apex_off;       /* where the (renamed) apex ends the question */
-    const uint8_t *apex;   /* zone apex, lowercase wire */
+    size_t limit;        /* response size limit, OPT included */
+    uint16_t an, ns, ar; /* section counts */
+    bool with_question;  /* echo the question */
+    bool with_opt;       /* append an OPT record */
+    bool aa, tc, cut;    /* AA bit, TC bit, records left out */
+    bool noted;          /* the apex in the question known to the writer */
+    size_t apex_off;     /* where the (renamed) apex ends the question */
+    const uint8_t *apex; /* zone apex, lowercase wire */
     size_t apex_len;
-    const uint8_t *sfx;    /* DC/OS suffix when renaming, else NULL */
+    const uint8_t *sfx; /* DC/OS suffix when renaming, else NULL */
     size_t sfx_len;
 } ans_t;
 
@@ -322,10 +322,10 @@ static bool put_soa(ans_t *a, bool authority, uint32_t ttl, const uint8_t *rd)
     const uint8_t *owner = NULL;
     if (authority && a->apex_off == SIZE_MAX)
         owner = out_name(a, a->apex, a->apex_len, &olen, true);
-    int at = authority && a->apex_off == SIZE_MAX && !owner
-                 ? -1
-                 : put_head(a, authority ? a->apex_off : WIRE_HDR_LEN, owner, olen, RRTYPE_SOA,
-                            ttl);
+    int at =
+        authority && a->apex_off == SIZE_MAX && !owner
+            ? -1
+            : put_head(a, authority ? a->apex_off : WIRE_HDR_LEN, owner, olen, RRTYPE_SOA, ttl);
     if (at < 0 || !wire_room(w, 2) || (w->len += 2, put_rdata_name(a, rd + 2, (size_t)ml)) < 0 ||
         put_rdata_name(a, rd + 2 + ml, (size_t)rl) < 0 || !wire_room(w, 20)) {
         w->len = save;

@@ -47,10 +47,10 @@ enum answer_action {
 
 typedef struct answer_result {
     enum answer_action action;
-    size_t len;       /* bytes written to `out` when ANSWER_SEND */
-    uint16_t qtype;   /* for metrics; 0 when no question was parsed */
-    uint16_t rcode;   /* extended rcode sent, for metrics */
-    bool truncated;   /* TC set or records cut */
+    size_t len;     /* bytes written to `out` when ANSWER_SEND */
+    uint16_t qtype; /* for metrics; 0 when no question was parsed */
+    uint16_t rcode; /* extended rcode sent, for metrics */
+    bool truncated; /* TC set or records cut */
 } answer_result_t;
 
 #define ANSWER_MAX_ORDER 4096 /* records shuffled exactly; larger RRsets rotate */
@@ -73,7 +73,7 @@ typedef struct answer_ctx {
     uint16_t edns_max;            /* cfg->edns_max, at least 512 */
     /* Per query. */
     wire_query_t q;
-    uint8_t name[DNAME_MAXLEN];   /* normalised lookup name, lowercase */
+    uint8_t name[DNAME_MAXLEN]; /* normalised lookup name, lowercase */
     uint8_t name_len;
     uint8_t nlabels;
     uint8_t lstart[128];          /* label offsets in `name` */

@@ -9,12 +9,12 @@
  * this table only. */
 const uint8_t wire_lower_tab[256] = {
 #define R(x) x, x + 1, x + 2, x + 3, x + 4, x + 5, x + 6, x + 7
-    R(0),   R(8),   R(16),  R(24),  R(32),  R(40),  R(48),  R(56),  64,     'a', 'b',
-    'c',    'd',    'e',    'f',    'g',    'h',    'i',    'j',    'k',    'l', 'm',
-    'n',    'o',    'p',    'q',    'r',    's',    't',    'u',    'v',    'w', 'x',
-    'y',    'z',    91,     92,     93,     94,     95,     R(96),  R(104), R(112),
-    R(120), R(128), R(136), R(144), R(152), R(160), R(168), R(176), R(184), R(192),
-    R(200), R(208), R(216), R(224), R(232), R(240), R(248)
+    R(0),   R(8),   R(16),  R(24),  R(32),  R(40),  R(48),  R(56),  64,     'a',    'b',
+    'c',    'd',    'e',    'f',    'g',    'h',    'i',    'j',    'k',    'l',    'm',
+    'n',    'o',    'p',    'q',    'r',    's',    't',    'u',    'v',    'w',    'x',
+    'y',    'z',    91,     92,     93,     94,     95,     R(96),  R(104), R(112), R(120),
+    R(128), R(136), R(144), R(152), R(160), R(168), R(176), R(184), R(192), R(200), R(208),
+    R(216), R(224), R(232), R(240), R(248)
 #undef R
 };
 
@@ -283,7 +283,7 @@ int wire_put_name(wire_writer_t *w, const uint8_t *name, size_t len, bool compre
     uint32_t hash[128];
     size_t wlen;
     int n = suffix_hashes(name, start, hash, &wlen);
-    len = wlen; /* the name itself is authoritative */
+    len = wlen;    /* the name itself is authoritative */
     int match = n; /* labels written literally */
     int ptr = -1;
     for (int i = 0; compress && i < n; i++) {

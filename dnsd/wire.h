@@ -27,14 +27,14 @@
 #define WIRE_HDR_LEN 12
 #define WIRE_OPT_LEN 11 /* root owner, TYPE, CLASS, TTL, RDLENGTH 0 */
 
-#define WIRE_FLAG_QR 0x8000u
-#define WIRE_FLAG_AA 0x0400u
-#define WIRE_FLAG_TC 0x0200u
-#define WIRE_FLAG_RD 0x0100u
-#define WIRE_FLAG_RA 0x0080u
-#define WIRE_FLAG_Z  0x0040u
-#define WIRE_FLAG_AD 0x0020u
-#define WIRE_FLAG_CD 0x0010u
+#define WIRE_FLAG_QR       0x8000u
+#define WIRE_FLAG_AA       0x0400u
+#define WIRE_FLAG_TC       0x0200u
+#define WIRE_FLAG_RD       0x0100u
+#define WIRE_FLAG_RA       0x0080u
+#define WIRE_FLAG_Z        0x0040u
+#define WIRE_FLAG_AD       0x0020u
+#define WIRE_FLAG_CD       0x0010u
 #define WIRE_OPCODE(flags) (((flags) >> 11) & 0xFu)
 #define WIRE_RCODE(flags)  ((flags)&0xFu)
 
@@ -88,7 +88,7 @@ typedef struct wire_query {
     /* wire_parse_question */
     uint16_t qname_len; /* wire length incl. root label; name is at offset 12 */
     uint16_t qtype, qclass;
-    uint16_t qend;      /* offset just past the question */
+    uint16_t qend; /* offset just past the question */
     /* wire_parse_edns */
     bool edns;            /* one valid OPT record present */
     uint8_t edns_version; /* version field of the OPT TTL */

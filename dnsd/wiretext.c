@@ -36,12 +36,12 @@ const char *wiretext_type(uint16_t type, char *buf)
     static const struct {
         uint16_t t;
         const char *s;
-    } names[] = {{RRTYPE_A, "A"},       {RRTYPE_NS, "NS"},     {RRTYPE_CNAME, "CNAME"},
-                 {RRTYPE_SOA, "SOA"},   {RRTYPE_PTR, "PTR"},   {RRTYPE_TXT, "TXT"},
-                 {RRTYPE_AAAA, "AAAA"}, {RRTYPE_SRV, "SRV"},   {RRTYPE_OPT, "OPT"},
-                 {249, "TKEY"},         {250, "TSIG"},         {RRTYPE_IXFR, "IXFR"},
-                 {RRTYPE_AXFR, "AXFR"}, {RRTYPE_ANY, "ANY"},   {15, "MX"},
-                 {99, "SPF"},           {43, "DS"},            {48, "DNSKEY"}};
+    } names[] = {{RRTYPE_A, "A"},       {RRTYPE_NS, "NS"},   {RRTYPE_CNAME, "CNAME"},
+                 {RRTYPE_SOA, "SOA"},   {RRTYPE_PTR, "PTR"}, {RRTYPE_TXT, "TXT"},
+                 {RRTYPE_AAAA, "AAAA"}, {RRTYPE_SRV, "SRV"}, {RRTYPE_OPT, "OPT"},
+                 {249, "TKEY"},         {250, "TSIG"},       {RRTYPE_IXFR, "IXFR"},
+                 {RRTYPE_AXFR, "AXFR"}, {RRTYPE_ANY, "ANY"}, {15, "MX"},
+                 {99, "SPF"},           {43, "DS"},          {48, "DNSKEY"}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (names[i].t == type)
             return names[i].s;
@@ -293,8 +293,7 @@ static int question(rt_t *t, buf_t *b, unsigned count)
 
 static void header(const rt_t *t, buf_t *b)
 {
-    static const char *const ops[] = {"QUERY", "IQUERY", "STATUS", "OPCODE3", "NOTIFY",
-                                      "UPDATE"};
+    static const char *const ops[] = {"QUERY", "IQUERY", "STATUS", "OPCODE3", "NOTIFY", "UPDATE"};
     static const struct {
         unsigned bit;
         const char *s;

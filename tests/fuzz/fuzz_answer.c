@@ -35,8 +35,7 @@ static void check(bool ok, const char *what)
     }
 }
 
-static void add(zone_builder_t *b, const char *owner, uint16_t type, const uint8_t *rd,
-                size_t rdl)
+static void add(zone_builder_t *b, const char *owner, uint16_t type, const uint8_t *rd, size_t rdl)
 {
     uint8_t o[DNAME_MAXLEN];
     check(dname_from_text(owner, o) > 0, "zone owner");
@@ -75,8 +74,7 @@ static void build_zone(void)
         add_srv(b, "_web._tcp.marathon.mesos", (uint16_t)(31000 + i), name);
     }
     /* A target too long to rename under the DC/OS suffix. */
-    snprintf(name, sizeof name, "%.50s.%.50s.%.50s.%.50s.slave.mesos", LABEL, LABEL, LABEL,
-             LABEL);
+    snprintf(name, sizeof name, "%.50s.%.50s.%.50s.%.50s.slave.mesos", LABEL, LABEL, LABEL, LABEL);
     add(b, name, RRTYPE_A, a1, 4);
     add_srv(b, "_long._tcp.marathon.mesos", 1, name);
     check(zone_builder_set_dcos_label(b, LABEL) == 0, "dcos label");

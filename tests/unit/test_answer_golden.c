@@ -52,11 +52,21 @@ static int parse_type(const char *s)
     static const struct {
         const char *n;
         int t;
-    } types[] = {{"A", RRTYPE_A},       {"NS", RRTYPE_NS},     {"CNAME", RRTYPE_CNAME},
-                 {"SOA", RRTYPE_SOA},   {"PTR", RRTYPE_PTR},   {"TXT", RRTYPE_TXT},
-                 {"AAAA", RRTYPE_AAAA}, {"SRV", RRTYPE_SRV},   {"OPT", RRTYPE_OPT},
-                 {"IXFR", RRTYPE_IXFR}, {"AXFR", RRTYPE_AXFR}, {"ANY", RRTYPE_ANY},
-                 {"MX", 15},            {"TSIG", 250},         {"TKEY", 249}};
+    } types[] = {{"A", RRTYPE_A},
+                 {"NS", RRTYPE_NS},
+                 {"CNAME", RRTYPE_CNAME},
+                 {"SOA", RRTYPE_SOA},
+                 {"PTR", RRTYPE_PTR},
+                 {"TXT", RRTYPE_TXT},
+                 {"AAAA", RRTYPE_AAAA},
+                 {"SRV", RRTYPE_SRV},
+                 {"OPT", RRTYPE_OPT},
+                 {"IXFR", RRTYPE_IXFR},
+                 {"AXFR", RRTYPE_AXFR},
+                 {"ANY", RRTYPE_ANY},
+                 {"MX", 15},
+                 {"TSIG", 250},
+                 {"TKEY", 249}};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
         if (strcmp(s, types[i].n) == 0)
             return types[i].t;

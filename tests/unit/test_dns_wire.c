@@ -19,8 +19,8 @@
 static size_t make_query(uint8_t *p, const char *name, uint16_t ar)
 {
     memset(p, 0, 12);
-    p[1] = 7;  /* id 7 */
-    p[5] = 1;  /* QDCOUNT */
+    p[1] = 7; /* id 7 */
+    p[5] = 1; /* QDCOUNT */
     wire_put16(p + 10, ar);
     int n = dname_from_text(name, p + 12);
     assert_true(n > 0);
@@ -96,7 +96,8 @@ static void test_question_bad(void **state)
     /* A compression pointer as the first label, and after a label. */
     static const uint8_t ptr[] = {0, 7, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 12, 0, 1, 0, 1};
     assert_int_equal(wire_parse_question(ptr, sizeof ptr, &q), -EPROTO);
-    static const uint8_t ptr2[] = {0, 7, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 'a', 0xC0, 12, 0, 1, 0, 1};
+    static const uint8_t ptr2[] = {0, 7, 0, 0,   0,    1,  0, 0, 0, 0,
+                                   0, 0, 1, 'a', 0xC0, 12, 0, 1, 0, 1};
     assert_int_equal(wire_parse_question(ptr2, sizeof ptr2, &q), -EPROTO);
     /* Extended label types 0x40 and 0x80, and a 64-octet label. */
     for (int t = 0; t < 3; t++) {
@@ -222,8 +223,7 @@ static void test_read_name(void **state)
     uint8_t out[DNAME_MAXLEN];
     size_t next = 0;
     /* "web.mesos" at 0, "x" + pointer to "mesos" at 11. */
-    static const uint8_t m[] = {3, 'w', 'e', 'b', 5, 'm', 'e', 's', 'o', 's', 0,
-                                1, 'x', 0xC0, 4};
+    static const uint8_t m[] = {3, 'w', 'e', 'b', 5, 'm', 'e', 's', 'o', 's', 0, 1, 'x', 0xC0, 4};
     assert_int_equal(wire_read_name(m, sizeof m, 11, out, &next), 9);
     assert_memory_equal(out, "\001x\005mesos", 9);
     assert_int_equal(next, 15);

@@ -70,8 +70,8 @@ static uint8_t out[65535];
 
 static void add_a(zone_builder_t *b, const char *owner, uint32_t ip)
 {
-    uint8_t o[DNAME_MAXLEN], rd[4] = {(uint8_t)(ip >> 24), (uint8_t)(ip >> 16), (uint8_t)(ip >> 8),
-                                       (uint8_t)ip};
+    uint8_t o[DNAME_MAXLEN],
+        rd[4] = {(uint8_t)(ip >> 24), (uint8_t)(ip >> 16), (uint8_t)(ip >> 8), (uint8_t)ip};
     assert_true(dname_from_text(owner, o) > 0);
     assert_int_equal(zone_builder_add(b, o, RRTYPE_A, rd, 4), 0);
 }
@@ -184,8 +184,7 @@ static size_t query(uint8_t *q, const char *name, uint16_t type, int edns)
     return p;
 }
 
-static void ask(const char *name, uint16_t type, int edns, bool tcp, answer_result_t *res,
-                msg_t *g)
+static void ask(const char *name, uint16_t type, int edns, bool tcp, answer_result_t *res, msg_t *g)
 {
     uint8_t q[512];
     size_t ql = query(q, name, type, edns);

@@ -27,7 +27,6 @@ typedef struct ans {
     const zone_snap_t *z;
     const uint8_t *query;
     wire_writer_t *w;
-    size_t limit;        /* response size limit, OPT included */
     uint16_t an, ns, ar; /* section counts */
     bool with_question;  /* echo the question */
     bool with_opt;       /* append an OPT record */

@@ -101,7 +101,17 @@ void answer_ctx_init(answer_ctx_t *ctx, const answer_cfg_t *cfg, uint64_t seed);
 
 /* Answer `query` (`qlen` bytes) into `out` (`cap` bytes, >= 512; 65535 for
  * TCP). `tcp` lifts the UDP size limit. `z` may be NULL before the first zone
- * exists: in-zone names then get SERVFAIL. Always fills *res. */
+ * exists: in-zone names then get SERVFAIL. Always fills *res.
+ *
+ * ANSWER_DROP: shorter than a header, QR set, qlen > 65535 or cap < 512.
+ * ANSWER_FORWARD: class IN, a name outside the zone (and outside our DC/OS
+ * suffix), cfg->external_on; nothing is written. Otherwise ANSWER_SEND with
+ * at most 512 bytes (UDP, no EDNS), min(max(client size, 512), edns_max)
+ * (UDP with EDNS) or min(cap, 65535) (TCP). Error answers: FORMERR
+ * (QDCOUNT != 1, malformed question/OPT, records in ANSWER/AUTHORITY, QTYPE
+ * OPT/TKEY/TSIG), NOTIMP (opcode != QUERY, AXFR/IXFR for now), REFUSED
+ * (class not IN/CH, outside names without external_on), BADVERS (EDNS
+ * version > 0). The rationale of each choice is at the top of answer.c. */
 void answer_query(answer_ctx_t *ctx, const zone_snap_t *z, const uint8_t *query, size_t qlen,
                   bool tcp, uint8_t *out, size_t cap, answer_result_t *res);
 

@@ -36,7 +36,7 @@ typedef void (*discovery_model_fn)(void *ctx, model_t **m);
 typedef void (*discovery_navstar_fn)(void *ctx, const uint8_t *value, size_t len);
 
 typedef struct discovery_params {
-    const config_t *cfg;          /* must outlive discovery */
+    const config_t *cfg; /* must outlive discovery */
     struct event_base *base;
     discovery_model_fn on_model;
     discovery_navstar_fn on_navstar; /* may be NULL */
@@ -44,21 +44,32 @@ typedef struct discovery_params {
 } discovery_params_t;
 
 typedef struct discovery_stats {
-    uint64_t fetches;           /* state fetches attempted */
-    uint64_t failures;          /* fetches or parses that failed */
+    uint64_t fetches;  /* state fetches attempted */
+    uint64_t failures; /* fetches or parses that failed */
     uint64_t leader_changes;
-    int64_t last_success_ms;    /* CLOCK_REALTIME ms of the last good model, 0 = never */
-    double last_duration_s;     /* request to finished model, last success */
+    int64_t last_success_ms; /* CLOCK_REALTIME ms of the last good model, 0 = never */
+    double last_duration_s;  /* request to finished model, last success */
     bool leader_known;
-    char leader[128];           /* "host:port" of the current leader, "" when unknown */
-    char last_error[256];       /* "" after a success */
+    char leader[128];     /* "host:port" of the current leader, "" when unknown */
+    char last_error[256]; /* "" after a success */
+    /* added with the implementation: */
+    uint64_t models;           /* models handed to on_model */
+    uint64_t last_state_bytes; /* decoded size of the last good state document */
+    uint64_t iam_logins;       /* successful DC/OS IAM logins (token cached in between) */
+    bool zk_connected;         /* zk mode: a live ZooKeeper session */
+    bool leader_timeout;       /* zk mode: no leader for longer than zkDetectionTimeout */
+    uint64_t zk_sessions;      /* zk mode: sessions established */
 } discovery_stats_t;
 
 typedef struct discovery discovery_t;
 
-/* Validate and prepare (no network yet). NULL with a logged reason. */
+/* Validate and prepare (no network yet). NULL with a logged reason.
+ * With cfg->state_file set, the model comes from that file instead (read
+ * again every refreshSeconds and on discovery_refresh_now()). */
 discovery_t *discovery_new(const discovery_params_t *p);
-/* Begin leader detection and the refresh timer (refreshSeconds). 0 or -errno. */
+/* Begin leader detection and the refresh timer (refreshSeconds). 0 or -errno.
+ * on_model and on_navstar are called later, from the event base, never
+ * from inside discovery_start(); they must not call discovery_free(). */
 int discovery_start(discovery_t *d);
 /* Fetch as soon as possible (e.g. SIGHUP). Thread-safe. */
 void discovery_refresh_now(discovery_t *d);

@@ -65,6 +65,7 @@ struct discovery {
     bool failing;
     char zk_leader[128];
     char last_leader[128]; /* leader of the last good state */
+    char prev_leader[128]; /* last leader the stats knew (for leader_changes) */
     char summary[256];     /* errors of this cycle */
     struct master_err errs[ERR_SLOTS];
     size_t next_err_slot;
@@ -146,8 +147,13 @@ static void note_master_ok(discovery_t *d, const char *master)
 static void set_leader_stat(discovery_t *d, const char *leader)
 {
     pthread_mutex_lock(&d->mu);
-    if (leader && *leader && d->stats.leader[0] && strcmp(d->stats.leader, leader) != 0)
-        d->stats.leader_changes++;
+    if (leader && *leader) {
+        /* A change is a different leader than the last one known, even
+         * with an unknown stretch in between. */
+        if (d->prev_leader[0] && strcmp(d->prev_leader, leader) != 0)
+            d->stats.leader_changes++;
+        snprintf(d->prev_leader, sizeof d->prev_leader, "%s", leader);
+    }
     if (leader && *leader)
         snprintf(d->stats.leader, sizeof d->stats.leader, "%s", leader);
     else

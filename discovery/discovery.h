@@ -1,16 +1,21 @@
 /* discovery: finds the leading Mesos master, reads its state and hands
  * every successfully parsed cluster model to the caller (compat spec §3).
  *
- * Leader detection: the static `masters` list (try the first, then the
- * others; follow the state's `leader` field to the real leader) or
- * ZooKeeper (`zk`: lowest json.info_<seq> child is the leader; watched, so a
- * leader change triggers an immediate refresh). Fetch: GET /master/state
- * with libcurl's multi interface driven by the caller's libevent base,
- * streamed straight into the state parser (no copy of the body), with
- * timeout, TLS, auth (basic, DC/OS IAM with a cached token), and retries
- * with backoff and jitter. A failed fetch or parse changes nothing
- * downstream: the last good model stays in force, and the failure is
- * logged once per change of state, not once per attempt.
+ * Leader detection: ZooKeeper (`zk`: lowest json.info_<seq> child is the
+ * leader; watched, so a leader change triggers an immediate refresh) and/or
+ * the static `masters` list. Each refresh asks, in order, ZooKeeper's
+ * leader, the leader named by the last good state (saves a hop), then
+ * masters[0], masters[1], ...; the first that answers wins. A 307 from a
+ * non-leading master is followed, and when the state's `leader`
+ * ("master@IP:port") names another master, that one is asked instead (at
+ * most 3 hops). Fetch: GET /master/state with libcurl's multi interface
+ * driven by the caller's libevent base, streamed straight into the state
+ * parser (no copy of the body), gzip accepted, bounded by
+ * stateTimeoutSeconds, TLS, auth (basic, DC/OS IAM with a cached token,
+ * renewed on 401), retries with exponential backoff and jitter (never
+ * longer than refreshSeconds). A failed fetch or parse changes nothing
+ * downstream: the last good model stays in force, forever, and each
+ * problem is logged once per change of state, not once per attempt.
  *
  * Thread-safety: everything runs on the event base's thread except
  * discovery_stats() and discovery_refresh_now(), which any thread may call.

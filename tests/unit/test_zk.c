@@ -18,6 +18,8 @@
 #include <zookeeper/zookeeper.h>
 
 #include "common/log.h"
+#include "config/config.h"
+#include "discovery/discovery.h"
 #include "discovery/zk.h"
 #include "testutil_proc.h"
 
@@ -645,6 +647,141 @@ static void test_session_expiry(void **state)
     assert_int_equal(st.sessions, 2);
 }
 
+/* ---------------- discovery with ZooKeeper and test masters ---------------- */
+
+struct drec {
+    int models;
+    char leader[128];
+};
+
+static void d_on_model(void *ctx, model_t **m)
+{
+    struct drec *r = ctx;
+    r->models++;
+    snprintf(r->leader, sizeof r->leader, "%s", (*m)->leader ? (*m)->leader : "");
+    model_free(m);
+}
+
+struct dwait {
+    struct drec *r;
+    int models;
+};
+
+static bool d_models(void *arg)
+{
+    struct dwait *w = arg;
+    return w->r->models >= w->models;
+}
+
+/* ZooKeeper names the leader; when it changes the new leader is asked at
+ * once (refreshSeconds is an hour here). */
+static void test_discovery_follows_zk_leader(void **state)
+{
+    tu_master_t ma = {.pid = -1}, mb = {.pid = -1};
+    char st_path[1024];
+    snprintf(st_path, sizeof st_path, "%s/tests/data/discovery/state_small.json", tu_src());
+    const char *args[] = {"--state", st_path, NULL};
+    assert_true(tu_master_start(&ma, zks.dir, args));
+    assert_true(tu_master_start(&mb, zks.dir, args));
+    char na[256], nb[256], url[128];
+    ensure_path("/dcos");
+    add_master("/dcos", ma.port, na, sizeof na);
+    add_master("/dcos", mb.port, nb, sizeof nb);
+    snprintf(url, sizeof url, "zk://127.0.0.1:%d/dcos", zks.port);
+
+    struct event_base *b = event_base_new();
+    struct drec rec = {0};
+    config_t cfg = {.zk = url,
+                    .zk_detection_timeout = 30,
+                    .refresh_seconds = 3600,
+                    .state_timeout_seconds = 5,
+                    .mesos_authentication = ""};
+    discovery_params_t p = {.cfg = &cfg, .base = b, .on_model = d_on_model, .ctx = &rec};
+    discovery_t *d = discovery_new(&p);
+    assert_non_null(d);
+    assert_int_equal(discovery_start(d), 0);
+    struct dwait w1 = {&rec, 1}, w2 = {&rec, 2};
+    bool first = tu_run_until(b, d_models, &w1, 15000);
+    char want_a[64], want_b[64];
+    snprintf(want_a, sizeof want_a, "master@127.0.0.1:%d", ma.port);
+    snprintf(want_b, sizeof want_b, "master@127.0.0.1:%d", mb.port);
+    bool from_a = strcmp(rec.leader, want_a) == 0;
+    long b0 = tu_master_stat(&mb, "state_requests");
+
+    double t0 = tu_now();
+    del_node(na);
+    bool second = tu_run_until(b, d_models, &w2, 10000);
+    double took = tu_now() - t0;
+    bool from_b = strcmp(rec.leader, want_b) == 0;
+    discovery_stats_t s;
+    discovery_stats(d, &s);
+    long b1 = tu_master_stat(&mb, "state_requests");
+    discovery_free(&d);
+    event_base_free(b);
+    del_node(nb);
+    tu_master_stop(&ma);
+    tu_master_stop(&mb);
+    assert_true(first);
+    assert_true(from_a);
+    assert_true(second);
+    assert_true(from_b);
+    assert_true(took < 3.0);
+    assert_int_equal(b1 - b0, 1);
+    assert_true(s.zk_connected);
+    assert_false(s.leader_timeout);
+    assert_int_equal(s.leader_changes, 1);
+    char lb[64];
+    snprintf(lb, sizeof lb, "127.0.0.1:%d", mb.port);
+    assert_string_equal(s.leader, lb);
+    assert_int_equal(s.failures, 0);
+}
+
+/* ZooKeeper unreachable: after zkDetectionTimeout the masters list is
+ * used, and the missing leader is reported, not fatal. */
+static void test_discovery_zk_down_uses_masters(void **state)
+{
+    tu_master_t ma = {.pid = -1};
+    char st_path[1024], url[128], master[64];
+    snprintf(st_path, sizeof st_path, "%s/tests/data/discovery/state_small.json", tu_src());
+    const char *args[] = {"--state", st_path, NULL};
+    assert_true(tu_master_start(&ma, zks.dir, args));
+    snprintf(url, sizeof url, "zk://127.0.0.1:%d/mesos", tu_free_port());
+    snprintf(master, sizeof master, "127.0.0.1:%d", ma.port);
+    char *masters[] = {master};
+    struct event_base *b = event_base_new();
+    struct drec rec = {0};
+    config_t cfg = {.zk = url,
+                    .zk_detection_timeout = 1,
+                    .masters = masters,
+                    .n_masters = 1,
+                    .refresh_seconds = 3600,
+                    .state_timeout_seconds = 5,
+                    .mesos_authentication = ""};
+    discovery_params_t p = {.cfg = &cfg, .base = b, .on_model = d_on_model, .ctx = &rec};
+    char logp[300];
+    snprintf(logp, sizeof logp, "%s/zkdown.log", zks.dir);
+    tu_capture_start(logp);
+    discovery_t *d = discovery_new(&p);
+    assert_non_null(d);
+    assert_int_equal(discovery_start(d), 0);
+    double t0 = tu_now();
+    struct dwait w1 = {&rec, 1};
+    bool got = tu_run_until(b, d_models, &w1, 10000);
+    double took = tu_now() - t0;
+    tu_run_for(b, 300);
+    discovery_stats_t s;
+    discovery_stats(d, &s);
+    discovery_free(&d);
+    tu_capture_stop();
+    event_base_free(b);
+    tu_master_stop(&ma);
+    assert_true(got);
+    assert_true(took >= 0.9 && took < 4.0);
+    assert_false(s.zk_connected);
+    assert_true(s.leader_timeout);
+    assert_int_equal(tu_count_lines(logp, "ERROR", "no leading master detected", NULL), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -656,9 +793,11 @@ int main(void)
         cmocka_unit_test(test_leader_detection_and_change),
         cmocka_unit_test(test_path_created_later),
         cmocka_unit_test(test_first_member_down),
-        cmocka_unit_test(test_navstar_key),
-        cmocka_unit_test(test_detection_timeout),
+        cmocka_unit_test_teardown(test_navstar_key, tu_capture_teardown),
+        cmocka_unit_test_teardown(test_detection_timeout, tu_capture_teardown),
         cmocka_unit_test(test_session_expiry),
+        cmocka_unit_test(test_discovery_follows_zk_leader),
+        cmocka_unit_test_teardown(test_discovery_zk_down_uses_masters, tu_capture_teardown),
     };
     log_set_verbosity(0);
     int rc = cmocka_run_group_tests_name("zk_pure", pure, NULL, NULL);

@@ -553,6 +553,112 @@ static void test_state_file(void **state)
     env_done(&e);
 }
 
+/* ---------------- https ---------------- */
+
+static bool sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static bool sh(const char *fmt, ...)
+{
+    char cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return system(cmd) == 0;
+}
+
+/* A CA, a server certificate for 127.0.0.1/localhost and a client
+ * certificate, all signed by the CA (openssl command line). */
+static bool make_pki(const char *d)
+{
+    return sh("cd '%s' && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > san.ext &&"
+              " openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2"
+              " -subj /CN=test-ca >/dev/null 2>&1 &&"
+              " openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr"
+              " -subj /CN=localhost >/dev/null 2>&1 &&"
+              " openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+              " -out srv.pem -days 2 -extfile san.ext >/dev/null 2>&1 &&"
+              " openssl req -newkey rsa:2048 -nodes -keyout cli.key -out cli.csr"
+              " -subj /CN=mesos-dns >/dev/null 2>&1 &&"
+              " openssl x509 -req -in cli.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
+              " -out cli.pem -days 2 >/dev/null 2>&1",
+              d);
+}
+
+static void https_env(struct env *e, int port, const char *ca, const char *cert, const char *key,
+                      bool skip)
+{
+    env_init(e, 60, 5);
+    env_master(e, "127.0.0.1:%d", port);
+    e->cfg.mesos_https_on = true;
+    e->cfg.ca_cert_file = (char *)ca;
+    e->cfg.cert_file = (char *)cert;
+    e->cfg.key_file = (char *)key;
+    e->cfg.mesos_tls_skip_verify = skip;
+    env_start(e);
+}
+
+/* MesosHTTPSOn: verified against CACertFile (or the system store, which
+ * does not know our CA); skipping verification needs mesosTLSSkipVerify
+ * and is logged; a master that wants client certificates gets ours. */
+static void test_https(void **state)
+{
+    char d[300], ca[400], srv[400], srvkey[400], cli[400], clikey[400];
+    snprintf(d, sizeof d, "%s/pki", tmp);
+    assert_int_equal(mkdir(d, 0700), 0);
+    assert_true(make_pki(d));
+    snprintf(ca, sizeof ca, "%s/ca.pem", d);
+    snprintf(srv, sizeof srv, "%s/srv.pem", d);
+    snprintf(srvkey, sizeof srvkey, "%s/srv.key", d);
+    snprintf(cli, sizeof cli, "%s/cli.pem", d);
+    snprintf(clikey, sizeof clikey, "%s/cli.key", d);
+    tu_master_t ms = {.pid = -1}, mc = {.pid = -1};
+    const char *a1[] = {"--state", state_small, "--tls-cert", srv, "--tls-key", srvkey, NULL};
+    const char *a2[] = {"--state", state_small,       "--tls-cert", srv, "--tls-key",
+                        srvkey,    "--tls-client-ca", ca,           NULL};
+    assert_true(tu_master_start(&ms, tmp, a1));
+    assert_true(tu_master_start(&mc, tmp, a2));
+    struct env e;
+    bool ok[6];
+    int logged[6];
+
+    https_env(&e, ms.port, ca, NULL, NULL, false); /* CACertFile */
+    ok[0] = wait_models(&e, 1, 10000);
+    env_done(&e);
+
+    https_env(&e, ms.port, NULL, NULL, NULL, false); /* system CAs: unknown issuer */
+    ok[1] = wait_failures(&e, 1, 10000) && e.rec.models == 0;
+    logged[1] = lines(&e, "WARN", "certificate", NULL);
+    env_done(&e);
+
+    https_env(&e, ms.port, NULL, NULL, NULL, true); /* mesosTLSSkipVerify */
+    ok[2] = wait_models(&e, 1, 10000);
+    logged[2] = lines(&e, "WARN", "NOT verified", NULL);
+    env_done(&e);
+
+    https_env(&e, mc.port, ca, NULL, NULL, false); /* client certificate missing */
+    ok[3] = wait_failures(&e, 1, 10000) && e.rec.models == 0;
+    env_done(&e);
+
+    https_env(&e, mc.port, ca, cli, clikey, false); /* CertFile + KeyFile */
+    ok[4] = wait_models(&e, 1, 10000);
+    env_done(&e);
+
+    /* Plain http to an https master fails cleanly. */
+    env_init(&e, 60, 2);
+    env_master(&e, "127.0.0.1:%d", ms.port);
+    env_start(&e);
+    ok[5] = wait_failures(&e, 1, 10000) && e.rec.models == 0;
+    env_done(&e);
+
+    tu_master_stop(&ms);
+    tu_master_stop(&mc);
+    for (int i = 0; i < 6; i++)
+        if (!ok[i])
+            fail_msg("https case %d failed", i);
+    assert_int_equal(logged[1], 1);
+    assert_int_equal(logged[2], 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -573,6 +679,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_basic_auth, reset_masters, tu_capture_teardown),
         cmocka_unit_test_setup_teardown(test_refresh_now, reset_masters, tu_capture_teardown),
         cmocka_unit_test_setup_teardown(test_state_file, reset_masters, tu_capture_teardown),
+        cmocka_unit_test_teardown(test_https, tu_capture_teardown),
     };
     log_set_verbosity(0);
     return cmocka_run_group_tests_name("discovery", tests, group_setup, group_teardown);

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/buf.h"
 #include "common/errcode.h"
 #include "common/log.h"
 #include "discovery/fetch.h"
@@ -30,7 +31,6 @@
 #define BACKOFF_BASE_MS        1000
 #define MAX_CANDIDATES         32
 #define ERR_SLOTS              16
-#define FILE_CHUNK             (256 * 1024)
 
 /* The last problem logged for one master, so each is logged once. */
 struct master_err {
@@ -71,19 +71,12 @@ struct discovery {
     size_t next_err_slot;
     uint64_t rng;
 
-    /* --state-file mode */
-    FILE *sf;
-    struct event *ev_file;
-    uint64_t file_bytes;
-    char *chunk;
-
     pthread_mutex_t mu; /* guards stats */
     discovery_stats_t stats;
 };
 
 static void cycle_start(discovery_t *d);
 static void request_begin(discovery_t *d);
-static void file_cycle(discovery_t *d);
 
 static double mono_s(void)
 {
@@ -275,12 +268,6 @@ static void cycle_start(discovery_t *d)
     d->again = false;
     d->t0 = mono_s();
     d->summary[0] = '\0';
-    if (d->cfg->state_file && *d->cfg->state_file) {
-        d->n_cands = 1;
-        d->i_cand = 0;
-        file_cycle(d);
-        return;
-    }
     build_candidates(d);
     if (d->n_cands == 0) {
         /* zk mode before ZooKeeper named a leader: nothing to ask yet. */
@@ -420,7 +407,7 @@ static void deliver(discovery_t *d, model_t **m, const fetch_result_t *r, const 
     d->stats.last_duration_s = dur;
     d->stats.last_error[0] = '\0';
     d->stats.models++;
-    d->stats.last_state_bytes = r ? r->body_bytes : d->file_bytes;
+    d->stats.last_state_bytes = r->body_bytes;
     pthread_mutex_unlock(&d->mu);
     log_debug("state: %zu agents, %zu frameworks, %zu running tasks from %s in %.3f s",
               (*m)->n_agents, (*m)->n_frameworks, (*m)->n_tasks, d->target, dur);
@@ -481,82 +468,6 @@ static void on_done(void *ctx, const fetch_result_t *r)
     cycle_end(d, true);
 }
 
-/* ---- --state-file: the same parser fed from a file, in slices ---- */
-
-static void file_close(discovery_t *d)
-{
-    if (d->ev_file)
-        event_free(d->ev_file);
-    d->ev_file = NULL;
-    if (d->sf)
-        fclose(d->sf);
-    d->sf = NULL;
-    free(d->chunk);
-    d->chunk = NULL;
-    state_parser_free(&d->parser);
-}
-
-static void file_finish(discovery_t *d, int rc, const char *why)
-{
-    char perr[200] = "", leader[128] = "";
-    model_t *m = NULL;
-    if (rc == 0 && state_parser_finish(&d->parser, &m, perr, sizeof perr) == 0) {
-        file_close(d);
-        if (m->leader_host && m->leader_port)
-            snprintf(leader, sizeof leader, strchr(m->leader_host, ':') ? "[%s]:%u" : "%s:%u",
-                     m->leader_host, (unsigned)m->leader_port);
-        deliver(d, &m, NULL, leader);
-        cycle_end(d, true);
-        return;
-    }
-    file_close(d);
-    attempt_failed(d, "%s", why ? why : perr[0] ? perr : "invalid state document");
-}
-
-static void on_file_slice(evutil_socket_t fd, short what, void *arg)
-{
-    discovery_t *d = arg;
-    size_t n = fread(d->chunk, 1, FILE_CHUNK, d->sf);
-    if (n > 0) {
-        d->file_bytes += n;
-        if (state_parser_feed(d->parser, d->chunk, n) != 0) {
-            file_finish(d, 0, NULL); /* finish() reports the reason */
-            return;
-        }
-    }
-    if (ferror(d->sf)) {
-        file_finish(d, -EIO, "read error");
-        return;
-    }
-    if (feof(d->sf)) {
-        file_finish(d, 0, NULL);
-        return;
-    }
-    event_active(d->ev_file, 0, 0); /* next slice on the next loop turn */
-}
-
-static void file_cycle(discovery_t *d)
-{
-    snprintf(d->target, sizeof d->target, "%s", d->cfg->state_file);
-    d->file_bytes = 0;
-    if (!(d->sf = fopen(d->cfg->state_file, "rb"))) {
-        attempt_failed(d, "%s", strerror(errno));
-        return;
-    }
-    d->parser = state_parser_new();
-    d->chunk = malloc(FILE_CHUNK);
-    d->ev_file = event_new(d->p.base, -1, 0, on_file_slice, d);
-    if (!d->parser || !d->chunk || !d->ev_file) {
-        file_close(d);
-        attempt_failed(d, "out of memory");
-        return;
-    }
-    pthread_mutex_lock(&d->mu);
-    d->stats.fetches++;
-    pthread_mutex_unlock(&d->mu);
-    event_active(d->ev_file, 0, 0);
-}
-
 /* ---- ZooKeeper and wake-ups ---- */
 
 static void on_zk_leader(void *ctx, const char *leader)
@@ -594,14 +505,13 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 
 static int check_config(const config_t *c)
 {
-    bool file = c->state_file && *c->state_file;
     bool zk = c->zk && *c->zk;
     const char *auth = c->mesos_authentication ? c->mesos_authentication : "";
     if (c->refresh_seconds <= 0 || c->state_timeout_seconds <= 0) {
         log_err("discovery: refreshSeconds and stateTimeoutSeconds must be > 0");
         return -EINVAL;
     }
-    if (!file && !zk && c->n_masters == 0) {
+    if (!zk && c->n_masters == 0) {
         log_err("discovery: neither masters nor zk is set");
         return -EINVAL;
     }
@@ -641,7 +551,7 @@ static int setup_sources(discovery_t *d)
             return -EINVAL;
         }
     }
-    if (c->zk && *c->zk && !(c->state_file && *c->state_file)) {
+    if (c->zk && *c->zk) {
         zk_params_t zp = {.url = c->zk,
                           .detection_timeout_s = c->zk_detection_timeout,
                           .base = d->p.base,
@@ -693,10 +603,6 @@ fail:
 static void log_plan(const discovery_t *d)
 {
     const config_t *c = d->cfg;
-    if (c->state_file && *c->state_file) {
-        log_info("discovery: reading state from %s every %d s", c->state_file, c->refresh_seconds);
-        return;
-    }
     char list[512] = "";
     size_t n = 0;
     for (size_t i = 0; i < c->n_masters && n < sizeof list; i++)
@@ -762,7 +668,7 @@ void discovery_free(discovery_t **dp)
         return;
     discovery_t *d = *dp;
     fetch_cancel(&d->req);
-    file_close(d);
+    state_parser_free(&d->parser);
     iam_free(&d->iam); /* before fetch_free: it may hold a request */
     zk_free(&d->zk);
     fetch_free(&d->fetch);
@@ -775,4 +681,48 @@ void discovery_free(discovery_t **dp)
     pthread_mutex_destroy(&d->mu);
     free(d);
     *dp = NULL;
+}
+
+static void prom(buf_t *out, const char *type, const char *name, const char *help, double v)
+{
+    buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.15g\n", name, help, name, type, name, v);
+}
+
+void discovery_prometheus(discovery_t *d, buf_t *out)
+{
+    discovery_stats_t s;
+    discovery_stats(d, &s);
+    prom(out, "counter", "mesosdnsd_discovery_fetches_total",
+         "State fetches attempted (GET /master/state, hops included).", (double)s.fetches);
+    prom(out, "counter", "mesosdnsd_discovery_failures_total",
+         "State fetches or parses that failed.", (double)s.failures);
+    prom(out, "counter", "mesosdnsd_discovery_models_total",
+         "Good states handed to the zone builder.", (double)s.models);
+    prom(out, "counter", "mesosdnsd_discovery_leader_changes_total",
+         "Changes of the leading master.", (double)s.leader_changes);
+    prom(out, "gauge", "mesosdnsd_discovery_last_success_timestamp_seconds",
+         "Unix time of the last good state (0 = never).", (double)s.last_success_ms / 1000);
+    prom(out, "gauge", "mesosdnsd_discovery_last_duration_seconds",
+         "Request to finished model, last good state.", s.last_duration_s);
+    prom(out, "gauge", "mesosdnsd_discovery_last_state_bytes",
+         "Decoded size of the last good state document.", (double)s.last_state_bytes);
+    prom(out, "gauge", "mesosdnsd_discovery_leader_known", "1 when a leading master is known.",
+         s.leader_known ? 1 : 0);
+    if (s.leader_known)
+        buf_printf(out,
+                   "# HELP mesosdnsd_discovery_leader_info The leading master.\n"
+                   "# TYPE mesosdnsd_discovery_leader_info gauge\n"
+                   "mesosdnsd_discovery_leader_info{leader=\"%s\"} 1\n",
+                   s.leader);
+    if (d->iam)
+        prom(out, "counter", "mesosdnsd_discovery_iam_logins_total", "Successful DC/OS IAM logins.",
+             (double)s.iam_logins);
+    if (d->zk) {
+        prom(out, "gauge", "mesosdnsd_zk_connected", "1 while a ZooKeeper session is live.",
+             s.zk_connected ? 1 : 0);
+        prom(out, "gauge", "mesosdnsd_zk_leader_timeout",
+             "1 when no leader was detected within zkDetectionTimeout.", s.leader_timeout ? 1 : 0);
+        prom(out, "counter", "mesosdnsd_zk_sessions_total", "ZooKeeper sessions established.",
+             (double)s.zk_sessions);
+    }
 }

@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "config/config.h"
 #include "discovery/model.h"
 
@@ -69,8 +70,7 @@ typedef struct discovery_stats {
 typedef struct discovery discovery_t;
 
 /* Validate and prepare (no network yet). NULL with a logged reason.
- * With cfg->state_file set, the model comes from that file instead (read
- * again every refreshSeconds and on discovery_refresh_now()). */
+ * (--state-file is main's business: discovery reads masters only.) */
 discovery_t *discovery_new(const discovery_params_t *p);
 /* Begin leader detection and the refresh timer (refreshSeconds). 0 or -errno.
  * on_model and on_navstar are called later, from the event base, never
@@ -79,6 +79,9 @@ int discovery_start(discovery_t *d);
 /* Fetch as soon as possible (e.g. SIGHUP). Thread-safe. */
 void discovery_refresh_now(discovery_t *d);
 void discovery_stats(discovery_t *d, discovery_stats_t *out);
+/* Append the stats as Prometheus text exposition (mesosdnsd_discovery_*,
+ * and mesosdnsd_zk_* in zk mode). Thread-safe. */
+void discovery_prometheus(discovery_t *d, buf_t *out);
 /* Stop everything, free. Event base thread only. NULL-safe; sets *d NULL. */
 void discovery_free(discovery_t **d);
 

@@ -79,10 +79,11 @@ int zk_parse_url(const char *url, zk_url_t *out)
     const char *s = url + 5;
     const char *slash = strchr(s, '/');
     size_t authority = slash ? (size_t)(slash - s) : strlen(s);
-    const char *at = memchr(s, '@', authority);
+    /* The last '@': a password may contain one. */
+    const char *at = memrchr(s, '@', authority);
     if (at) {
         size_t alen = (size_t)(at - s);
-        if (alen == 0 || alen >= sizeof out->auth || !memchr(s, ':', alen))
+        if (alen == 0 || alen >= sizeof out->auth)
             return -EINVAL;
         memcpy(out->auth, s, alen);
         authority -= alen + 1;
@@ -94,13 +95,19 @@ int zk_parse_url(const char *url, zk_url_t *out)
     size_t plen = strlen(path);
     while (plen > 1 && path[plen - 1] == '/')
         plen--;
-    if (plen >= sizeof out->path || strstr(path, "//"))
+    if (plen >= sizeof out->path)
         return -EINVAL;
     for (size_t i = 0; i < plen; i++)
         if ((unsigned char)path[i] <= 0x20 || (unsigned char)path[i] >= 0x7f)
             return -EINVAL;
     memcpy(out->path, path, plen);
     out->path[plen] = '\0';
+    /* ZooKeeper rejects empty, "." and ".." components. */
+    if (strstr(out->path, "//") || strstr(out->path, "/./") || strstr(out->path, "/../"))
+        return -EINVAL;
+    if (plen >= 2 && (strcmp(out->path + plen - 2, "/.") == 0 ||
+                      (plen >= 3 && strcmp(out->path + plen - 3, "/..") == 0)))
+        return -EINVAL;
     return 0;
 }
 

@@ -3,7 +3,7 @@
  * fault mode (no new model, counted, logged once, then "recovered" once),
  * leader redirects (307 and the `leader` field), basic auth, host names,
  * a dead first master, time-outs on a hanging or dripping master, gzip,
- * refresh on demand and --state-file. */
+ * refresh on demand, https, a config from config.json, the metrics. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -531,26 +531,46 @@ static void test_refresh_now(void **state)
     env_done(&e);
 }
 
-/* --state-file: the same model from a file, no network. */
-static void test_state_file(void **state)
+/* A config as config.json gives it (config_parse), basic auth included,
+ * and the metrics discovery exports for /metrics. */
+static void test_config_json_and_metrics(void **state)
 {
+    tu_master_t mc = {.pid = -1};
+    const char *args[] = {"--state", state_small, "--auth", "dns:s3cret", NULL};
+    assert_true(tu_master_start(&mc, tmp, args));
+    char json[512], err[256];
+    snprintf(json, sizeof json,
+             "{\"masters\": [\"127.0.0.1:%d\"], \"refreshSeconds\": 1,"
+             " \"stateTimeoutSeconds\": 5, \"mesosAuthentication\": \"basic\","
+             " \"mesosCredentials\": {\"principal\": \"dns\", \"secret\": \"s3cret\"}}",
+             mc.port);
+    config_t cfg;
+    int rc = config_parse(&cfg, json, strlen(json), err, sizeof err);
+    if (rc != 0)
+        fail_msg("config_parse: %s", err);
     struct env e;
-    env_init(&e, 60, 5);
-    e.cfg.state_file = state_small;
+    env_init(&e, 1, 5);
+    e.cfg = cfg;
     env_start(&e);
-    assert_true(wait_models(&e, 1, 5000));
-    assert_good_model(&e, "master@10.0.0.1:5050");
-    assert_int_equal((long)stats(&e).last_state_bytes, state_small_size);
+    bool ok = wait_models(&e, 2, 10000);
+    buf_t out = BUF_INIT;
+    discovery_prometheus(e.d, &out);
     env_done(&e);
-
-    env_init(&e, 60, 5);
-    char missing[300];
-    snprintf(missing, sizeof missing, "%s/nope.json", tmp);
-    e.cfg.state_file = missing;
-    env_start(&e);
-    assert_true(wait_failures(&e, 1, 5000));
-    assert_int_equal(e.rec.models, 0);
-    env_done(&e);
+    config_free(&cfg);
+    tu_master_stop(&mc);
+    assert_true(ok);
+    assert_int_equal(buf_error(&out), 0);
+    char want[128];
+    snprintf(want, sizeof want, "mesosdnsd_discovery_leader_info{leader=\"127.0.0.1:%d\"} 1\n",
+             mc.port);
+    assert_non_null(strstr(out.data, want));
+    assert_non_null(strstr(out.data, "# TYPE mesosdnsd_discovery_models_total counter\n"
+                                     "mesosdnsd_discovery_models_total 2\n"));
+    assert_non_null(strstr(out.data, "mesosdnsd_discovery_failures_total 0\n"));
+    assert_non_null(strstr(out.data, "mesosdnsd_discovery_leader_known 1\n"));
+    assert_null(strstr(out.data, "mesosdnsd_zk_")); /* no zk configured */
+    assert_null(strstr(out.data, "s3cret"));
+    buf_release(&out);
 }
 
 /* ---------------- https ---------------- */
@@ -678,7 +698,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hostname_master, reset_masters, tu_capture_teardown),
         cmocka_unit_test_setup_teardown(test_basic_auth, reset_masters, tu_capture_teardown),
         cmocka_unit_test_setup_teardown(test_refresh_now, reset_masters, tu_capture_teardown),
-        cmocka_unit_test_setup_teardown(test_state_file, reset_masters, tu_capture_teardown),
+        cmocka_unit_test_setup_teardown(test_config_json_and_metrics, reset_masters,
+                                        tu_capture_teardown),
         cmocka_unit_test_teardown(test_https, tu_capture_teardown),
     };
     log_set_verbosity(0);

@@ -40,6 +40,11 @@ static void test_parse_url(void **state)
     assert_string_equal(u.auth, "user:pw");
     assert_string_equal(u.hosts, "h:2181");
     assert_string_equal(u.path, "/a/b");
+    assert_int_equal(zk_parse_url("zk://user:p@ss@h:2181/a/b", &u), 0); /* the last '@' */
+    assert_string_equal(u.auth, "user:p@ss");
+    assert_string_equal(u.hosts, "h:2181");
+    assert_int_equal(zk_parse_url("zk://[::1]/mesos", &u), 0);
+    assert_string_equal(u.hosts, "[::1]:2181");
     assert_int_equal(zk_parse_url("zk://[::1]:2181/mesos", &u), 0);
     assert_string_equal(u.hosts, "[::1]:2181");
     assert_int_equal(zk_parse_url("zk://h:2181", &u), 0);
@@ -59,7 +64,8 @@ static void test_parse_url(void **state)
                          "zk://h:2181//mesos",
                          "zk://h o:2181/mesos",
                          "zk://@h:2181/mesos",
-                         "zk://nopass@h:2181/mesos",
+                         "zk://h:2181/mesos/./x",
+                         "zk://h:2181/mesos/..",
                          "zk://h:2181/me sos"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (zk_parse_url(bad[i], &u) != -EINVAL)

@@ -410,6 +410,12 @@ static CURLcode configure(struct fetch_req *r, const fetch_request_t *rq)
     /* "" = every encoding this libcurl decodes (gzip, deflate, br, zstd). */
     set(&c, curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""));
     set(&c, curl_easy_setopt(e, CURLOPT_USERAGENT, "mesos-dnsd/" MDNS_VERSION));
+#if LIBCURL_VERSION_NUM >= 0x075700
+    /* A transfer that ends (time-out, cancel) while a name is still being
+     * resolved would otherwise wait for the resolver thread, blocking the
+     * loop for as long as getaddrinfo takes; let the thread finish alone. */
+    set(&c, curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L));
+#endif
     if (rq->post_json)
         set(&c, curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, rq->post_json));
     if (c == CURLE_OK)

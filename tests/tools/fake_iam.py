@@ -30,7 +30,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-LOGIN_PATH = "/acs/api/v1/auth/login"
+LOGIN_PATH = "/acs/api/v1/auth/login"  # fake_master.IAM_LOGIN_PATH
 
 
 def _b64url_decode(s):

@@ -34,9 +34,18 @@ body {"mode": "...", ...params}):
   empty_leader  200, `leader` is ""
 Basic authentication (auth=(principal, secret) / --auth p:s) is orthogonal:
 requests without those credentials get 401.
+TLS (tls=(certfile, keyfile[, client_ca]) / --tls-cert F --tls-key F
+[--tls-client-ca F]): serve https; with a client CA, a client certificate
+signed by it is required (MesosHTTPSOn, CACertFile, CertFile/KeyFile).
+DC/OS IAM (iam=FakeIAM(...) / --iam-pubkey FILE [--iam-uid U] [--iam-token-ttl S],
+see fake_iam.py): POST /acs/api/v1/auth/login checks the service account's RS256
+login JWT and hands out tokens; /master/state then wants "Authorization:
+token=<token>" (401 otherwise). POST /__fake__/iam {"revoke": true} invalidates
+every token issued so far, {"token_ttl": S} changes the lifetime of new ones.
 
 GET /__fake__/stats returns {"requests": N, "state_requests": N, "mode": ...,
-"last_headers": {...}}.
+"last_headers": {...}} (headers of the last request outside /__fake__/), plus
+"iam": {"logins", "login_failures", "rejected", "last_failure"} with IAM.
 
 Command line: fake_master.py (--state FILE | --tasks N [--agents A]
 [--frameworks F] [--seed S]) [--port 0] [--auth p:s] [--mode MODE]; prints
@@ -53,12 +62,15 @@ import os
 import re
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_state  # noqa: E402
+
+IAM_LOGIN_PATH = "/acs/api/v1/auth/login"  # DC/OS; served when an IAM is plugged in
 
 LEADER_RE = re.compile(rb'"leader"\s*:\s*"(?:[^"\\]|\\.)*"')
 MODES = {"ok", "http500", "no_leader", "unauthorized", "invalid_json", "truncated", "hang",
@@ -69,7 +81,7 @@ class FakeMaster:
     """One fake master on 127.0.0.1; start() returns the bound port."""
 
     def __init__(self, state=None, state_file=None, host="127.0.0.1", port=0, auth=None,
-                 mode="ok", **mode_params):
+                 mode="ok", iam=None, tls=None, **mode_params):
         if host not in ("127.0.0.1", "::1", "localhost"):
             raise ValueError("the fake master binds loopback only")
         if state_file is not None:
@@ -80,6 +92,8 @@ class FakeMaster:
         self.host = host
         self.port = port
         self.auth = auth
+        self.iam = iam
+        self.tls = tls
         self.requests = 0
         self.state_requests = 0
         self.last_headers = {}
@@ -114,7 +128,7 @@ class FakeMaster:
 
     @property
     def url(self):
-        return "http://%s:%d" % (self.host, self.port)
+        return "%s://%s:%d" % ("https" if self.tls else "http", self.host, self.port)
 
     def start(self):
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
@@ -126,6 +140,15 @@ class FakeMaster:
 
         self._server = Server((self.host, self.port), _Handler)
         self._server.master = self
+        if self.tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(self.tls[0], self.tls[1])
+            if len(self.tls) > 2 and self.tls[2]:
+                ctx.verify_mode = ssl.CERT_REQUIRED
+                ctx.load_verify_locations(self.tls[2])
+            # The handshake happens in the handler thread, not in accept().
+            self._server.socket = ctx.wrap_socket(self._server.socket, server_side=True,
+                                                  do_handshake_on_connect=False)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.1}, daemon=True)
@@ -184,6 +207,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _authorized(self, fm):
+        if fm.iam and not fm.iam.authorized(self.headers.get("Authorization")):
+            return False
         if not fm.auth:
             return True
         want = "Basic " + base64.b64encode(("%s:%s" % fm.auth).encode()).decode()
@@ -191,9 +216,23 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         fm = self.server.master
+        n = int(self.headers.get("Content-Length") or 0)
+        json_hdr = [("Content-Type", "application/json")]
+        if self.path == IAM_LOGIN_PATH and fm.iam:
+            code, body = fm.iam.login(self.rfile.read(n))
+            return self._send(code, body, json_hdr)
+        if self.path == "/__fake__/iam" and fm.iam:
+            try:
+                req = json.loads(self.rfile.read(n) or b"{}")
+                if req.get("revoke"):
+                    fm.iam.revoke()
+                if "token_ttl" in req:
+                    fm.iam.token_ttl = float(req["token_ttl"])
+            except (ValueError, TypeError, AttributeError) as e:
+                return self._send(400, str(e).encode())
+            return self._send(200, b"{}", json_hdr)
         if self.path != "/__fake__/mode":
             return self._send(404)
-        n = int(self.headers.get("Content-Length") or 0)
         try:
             req = json.loads(self.rfile.read(n) or b"{}")
             mode = req.pop("mode")
@@ -204,14 +243,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         fm = self.server.master
+        path = self.path.split("?", 1)[0]
         with fm._lock:
             fm.requests += 1
-            fm.last_headers = dict(self.headers.items())
+            if not path.startswith("/__fake__/"):  # the control API is not a client
+                fm.last_headers = dict(self.headers.items())
             mode, params = fm.mode, dict(fm.params)
-        path = self.path.split("?", 1)[0]
         if path == "/__fake__/stats":
-            body = json.dumps({"requests": fm.requests, "state_requests": fm.state_requests,
-                               "mode": mode, "last_headers": fm.last_headers}).encode()
+            stats = {"requests": fm.requests, "state_requests": fm.state_requests,
+                     "mode": mode, "last_headers": fm.last_headers}
+            if fm.iam:
+                stats["iam"] = fm.iam.stats()
+            body = json.dumps(stats).encode()
             return self._send(200, body, [("Content-Type", "application/json")])
         if path == "/master/redirect":
             target = params.get("to") if mode == "redirect" else "%s:%d" % (fm.host, fm.port)
@@ -290,6 +333,14 @@ def main():
     ap.add_argument("--mode", default="ok", choices=sorted(MODES))
     ap.add_argument("--param", action="append", default=[], metavar="K=V",
                     help="mode parameter, e.g. --param to=127.0.0.1:5051")
+    ap.add_argument("--tls-cert", help="serve https with this PEM certificate (chain)")
+    ap.add_argument("--tls-key", help="its PEM private key")
+    ap.add_argument("--tls-client-ca", help="require client certificates signed by this CA")
+    ap.add_argument("--iam-pubkey", help="PEM public key of the IAM service account: "
+                    "serve the DC/OS login endpoint and require its tokens")
+    ap.add_argument("--iam-uid", default="mesos-dns", help="the service account's uid")
+    ap.add_argument("--iam-token-ttl", type=float, default=3600.0,
+                    help="lifetime of issued tokens, seconds")
     args = ap.parse_args()
     state = None
     if not args.state:
@@ -297,8 +348,14 @@ def main():
                                    frameworks=args.frameworks, seed=args.seed)
     auth = tuple(args.auth.split(":", 1)) if args.auth else None
     params = dict(p.split("=", 1) for p in args.param)
+    iam = None
+    if args.iam_pubkey:
+        import fake_iam  # needs python3-cryptography, only for IAM
+        with open(args.iam_pubkey, "rb") as f:
+            iam = fake_iam.FakeIAM(f.read(), args.iam_uid, args.iam_token_ttl)
+    tls = (args.tls_cert, args.tls_key, args.tls_client_ca) if args.tls_cert else None
     fm = FakeMaster(state=state, state_file=args.state, host=args.host, port=args.port,
-                    auth=auth, mode=args.mode, **params)
+                    auth=auth, mode=args.mode, iam=iam, tls=tls, **params)
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: done.set())
     signal.signal(signal.SIGINT, lambda *a: done.set())

@@ -1,0 +1,69 @@
+/* discovery: finds the leading Mesos master, reads its state and hands
+ * every successfully parsed cluster model to the caller (compat spec §3).
+ *
+ * Leader detection: the static `masters` list (try the first, then the
+ * others; follow the state's `leader` field to the real leader) or
+ * ZooKeeper (`zk`: lowest json.info_<seq> child is the leader; watched, so a
+ * leader change triggers an immediate refresh). Fetch: GET /master/state
+ * with libcurl's multi interface driven by the caller's libevent base,
+ * streamed straight into the state parser (no copy of the body), with
+ * timeout, TLS, auth (basic, DC/OS IAM with a cached token), and retries
+ * with backoff and jitter. A failed fetch or parse changes nothing
+ * downstream: the last good model stays in force, and the failure is
+ * logged once per change of state, not once per attempt.
+ *
+ * Thread-safety: everything runs on the event base's thread except
+ * discovery_stats() and discovery_refresh_now(), which any thread may call.
+ * ZooKeeper callbacks arrive on ZooKeeper's own threads and are handed to
+ * the event base internally. */
+#ifndef MDNS_DISCOVERY_H
+#define MDNS_DISCOVERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "discovery/model.h"
+
+struct event_base;
+
+/* A new model (the callee takes the reference: *m is set NULL or freed). */
+typedef void (*discovery_model_fn)(void *ctx, model_t **m);
+/* The raw value of ZooKeeper's /navstar_key (DC/OS cluster-ID key JSON),
+ * read when config dcosClusterIdFromZk is set; the callee decodes it (never
+ * log it: it holds the secret key). */
+typedef void (*discovery_navstar_fn)(void *ctx, const uint8_t *value, size_t len);
+
+typedef struct discovery_params {
+    const config_t *cfg;          /* must outlive discovery */
+    struct event_base *base;
+    discovery_model_fn on_model;
+    discovery_navstar_fn on_navstar; /* may be NULL */
+    void *ctx;
+} discovery_params_t;
+
+typedef struct discovery_stats {
+    uint64_t fetches;           /* state fetches attempted */
+    uint64_t failures;          /* fetches or parses that failed */
+    uint64_t leader_changes;
+    int64_t last_success_ms;    /* CLOCK_REALTIME ms of the last good model, 0 = never */
+    double last_duration_s;     /* request to finished model, last success */
+    bool leader_known;
+    char leader[128];           /* "host:port" of the current leader, "" when unknown */
+    char last_error[256];       /* "" after a success */
+} discovery_stats_t;
+
+typedef struct discovery discovery_t;
+
+/* Validate and prepare (no network yet). NULL with a logged reason. */
+discovery_t *discovery_new(const discovery_params_t *p);
+/* Begin leader detection and the refresh timer (refreshSeconds). 0 or -errno. */
+int discovery_start(discovery_t *d);
+/* Fetch as soon as possible (e.g. SIGHUP). Thread-safe. */
+void discovery_refresh_now(discovery_t *d);
+void discovery_stats(discovery_t *d, discovery_stats_t *out);
+/* Stop everything, free. Event base thread only. NULL-safe; sets *d NULL. */
+void discovery_free(discovery_t **d);
+
+#endif

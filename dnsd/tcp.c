@@ -1,0 +1,232 @@
+/* tcp: DNS over TCP (RFC 7766): pipelined queries on one connection,
+ * answered in arrival order (forwarded ones when the upstream answers), an
+ * idle timeout, a per-worker connection limit, and back-pressure when a
+ * client does not read its answers. */
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <urcu/urcu-memb.h>
+
+#include "dnsd/worker.h"
+
+#define TCP_MSG_MAX    65535
+#define TCP_OUT_HIGH   (256 * 1024) /* stop reading while this much is unsent */
+#define TCP_IDLE_MS    10000
+#define TCP_MAX_CONNS  256
+
+struct tcp_conn {
+    dnsd_worker_t *w;
+    struct bufferevent *bev; /* NULL = free slot */
+    uint32_t gen;            /* bumped on close: stale forward replies are dropped */
+    bool paused;             /* reading stopped for back-pressure */
+};
+
+/* A TCP client waiting for a forwarded answer. */
+struct tcp_client {
+    uint8_t kind; /* DNSD_CLIENT_TCP */
+    uint32_t slot, gen;
+    uint64_t t0_us;
+};
+
+static int max_conns(const dnsd_worker_t *w)
+{
+    return w->params->tcp_max_conns > 0 ? w->params->tcp_max_conns : TCP_MAX_CONNS;
+}
+
+static void conn_close(struct tcp_conn *c)
+{
+    bufferevent_free(c->bev); /* closes the socket */
+    c->bev = NULL;
+    c->gen++;
+    c->paused = false;
+    c->w->n_conns--;
+}
+
+/* Queue one framed message (2-byte length + body). */
+static void conn_send(struct tcp_conn *c, const uint8_t *msg, size_t len)
+{
+    uint8_t hdr[2] = {(uint8_t)(len >> 8), (uint8_t)len};
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    evbuffer_add(out, hdr, 2);
+    evbuffer_add(out, msg, len);
+}
+
+static void forward_query(struct tcp_conn *c, const uint8_t *q, size_t qlen)
+{
+    dnsd_worker_t *w = c->w;
+    struct tcp_client cl = {.kind = DNSD_CLIENT_TCP, .slot = (uint32_t)(c - w->conns),
+                            .gen = c->gen, .t0_us = dnsd_now_us()};
+    if (fwd_submit(w->fwd, q, qlen, true, &cl, sizeof cl) == 0) {
+        DNSD_STAT_INC(&w->stats, forwarded);
+        return;
+    }
+    size_t len = dnsd_error_reply(q, qlen, DNS_RCODE_SERVFAIL, w->tcp_out, TCP_MSG_MAX);
+    if (len)
+        conn_send(c, w->tcp_out, len);
+}
+
+static void handle_message(struct tcp_conn *c, size_t qlen)
+{
+    dnsd_worker_t *w = c->w;
+    answer_result_t res;
+    struct sockaddr_storage peer;
+    socklen_t plen = sizeof peer;
+    DNSD_STAT_INC(&w->stats, tcp_queries);
+    urcu_memb_read_lock();
+    const zone_version_t *v = zonedb_current(w->params->db);
+    answer_query(&w->actx, v ? v->snap : NULL, w->tcp_in, qlen, true, w->tcp_out, TCP_MSG_MAX,
+                 &res);
+    urcu_memb_read_unlock();
+    if (res.action == ANSWER_FORWARD) {
+        if (w->fwd && getpeername(bufferevent_getfd(c->bev), (struct sockaddr *)&peer, &plen) == 0 &&
+            dnsd_recursion_allowed(w, (struct sockaddr *)&peer)) {
+            forward_query(c, w->tcp_in, qlen);
+            return;
+        }
+        uint16_t rc = w->fwd ? DNS_RCODE_REFUSED : DNS_RCODE_SERVFAIL;
+        if (w->fwd)
+            DNSD_STAT_INC(&w->stats, recursion_refused);
+        res.len = dnsd_error_reply(w->tcp_in, qlen, rc, w->tcp_out, TCP_MSG_MAX);
+        res.rcode = rc;
+        res.action = res.len ? ANSWER_SEND : ANSWER_DROP;
+    }
+    if (res.action != ANSWER_SEND) {
+        DNSD_STAT_INC(&w->stats, dropped);
+        return;
+    }
+    dnsd_stats_count(&w->stats, res.qtype, res.rcode);
+    conn_send(c, w->tcp_out, res.len);
+}
+
+static void conn_readable(struct bufferevent *bev, void *arg)
+{
+    struct tcp_conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    uint64_t t0 = dnsd_now_us();
+    uint64_t answered = 0;
+    for (;;) {
+        if (evbuffer_get_length(bufferevent_get_output(bev)) > TCP_OUT_HIGH) {
+            bufferevent_disable(bev, EV_READ); /* resumed by conn_drained */
+            c->paused = true;
+            break;
+        }
+        uint8_t hdr[2];
+        if (evbuffer_copyout(in, hdr, 2) < 2)
+            break;
+        size_t len = (size_t)hdr[0] << 8 | hdr[1];
+        if (len < 12) { /* not even a DNS header: the stream is garbage */
+            DNSD_STAT_INC(&c->w->stats, dropped);
+            conn_close(c);
+            return;
+        }
+        if (evbuffer_get_length(in) < 2 + len)
+            break;
+        evbuffer_drain(in, 2);
+        evbuffer_remove(in, c->w->tcp_in, len);
+        handle_message(c, len);
+        answered++;
+    }
+    if (answered)
+        dnsd_stats_latency(&c->w->stats, dnsd_now_us() - t0, answered);
+}
+
+static void conn_drained(struct bufferevent *bev, void *arg)
+{
+    struct tcp_conn *c = arg;
+    if (c->paused) {
+        c->paused = false;
+        bufferevent_enable(bev, EV_READ);
+        conn_readable(bev, c); /* queries may be waiting in the input buffer */
+    }
+}
+
+static void conn_event(struct bufferevent *bev, short what, void *arg)
+{
+    struct tcp_conn *c = arg;
+    if (what & BEV_EVENT_TIMEOUT)
+        DNSD_STAT_INC(&c->w->stats, tcp_timeouts);
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+        conn_close(c);
+}
+
+static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                       int salen, void *arg)
+{
+    dnsd_worker_t *w = arg;
+    int n = max_conns(w);
+    struct tcp_conn *c = NULL;
+    for (int i = 0; i < n && w->n_conns < n; i++)
+        if (!w->conns[i].bev) {
+            c = &w->conns[i];
+            break;
+        }
+    struct bufferevent *bev = c ? bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE) : NULL;
+    if (!bev) {
+        DNSD_STAT_INC(&w->stats, tcp_rejected);
+        close(fd);
+        return;
+    }
+    DNSD_STAT_INC(&w->stats, tcp_accepted);
+    c->w = w;
+    c->bev = bev;
+    w->n_conns++;
+    int ms = w->params->tcp_idle_ms > 0 ? w->params->tcp_idle_ms : TCP_IDLE_MS;
+    struct timeval idle = {ms / 1000, (ms % 1000) * 1000};
+    bufferevent_setcb(bev, conn_readable, conn_drained, conn_event, c);
+    bufferevent_set_timeouts(bev, &idle, &idle);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+void dnsd_tcp_forward_done(dnsd_worker_t *w, const void *client, const uint8_t *resp,
+                           size_t len)
+{
+    struct tcp_client cl;
+    memcpy(&cl, client, sizeof cl);
+    struct tcp_conn *c = &w->conns[cl.slot];
+    if (!c->bev || c->gen != cl.gen) /* the client went away meanwhile */
+        return;
+    if (len >= 4)
+        dnsd_stats_count(&w->stats, 0, resp[3] & 0x0f);
+    dnsd_stats_latency(&w->stats, dnsd_now_us() - cl.t0_us, 1);
+    conn_send(c, resp, len);
+}
+
+int dnsd_tcp_setup(dnsd_worker_t *w)
+{
+    w->conns = calloc((size_t)max_conns(w), sizeof *w->conns);
+    w->tcp_in = malloc(TCP_MSG_MAX);
+    w->tcp_out = malloc(TCP_MSG_MAX);
+    w->tcp_lev = calloc(w->n_tcp, sizeof *w->tcp_lev);
+    if (!w->conns || !w->tcp_in || !w->tcp_out || !w->tcp_lev)
+        return -ENOMEM;
+    for (size_t i = 0; i < w->n_tcp; i++) {
+        /* backlog 0: the socket is already listening (server.c). */
+        w->tcp_lev[i] = evconnlistener_new(w->base, tcp_accept, w, 0, 0, w->tcp_fds[i]);
+        if (!w->tcp_lev[i])
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+void dnsd_tcp_teardown(dnsd_worker_t *w)
+{
+    for (size_t i = 0; w->tcp_lev && i < w->n_tcp; i++)
+        if (w->tcp_lev[i])
+            evconnlistener_free(w->tcp_lev[i]);
+    free(w->tcp_lev);
+    w->tcp_lev = NULL;
+    for (int i = 0; w->conns && i < max_conns(w); i++)
+        if (w->conns[i].bev)
+            conn_close(&w->conns[i]);
+    free(w->conns);
+    w->conns = NULL;
+    free(w->tcp_in);
+    free(w->tcp_out);
+    w->tcp_in = w->tcp_out = NULL;
+}

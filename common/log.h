@@ -15,6 +15,13 @@ void log_set_verbosity(int v);
 int log_enabled(enum log_level level);
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Where enabled messages go instead of stderr: `fn(ctx, level, msg)` gets
+ * the formatted message without timestamp or level prefix. NULL restores
+ * stderr. For tests (capturing warnings) and embedding; set it before other
+ * threads log, since the hook itself is not synchronised. */
+typedef void (*log_sink_fn)(void *ctx, enum log_level level, const char *msg);
+void log_set_sink(log_sink_fn fn, void *ctx);
+
 #define log_err(...)   log_msg(LOG_LVL_ERR, __VA_ARGS__)
 #define log_warn(...)  log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_info(...)  log_msg(LOG_LVL_INFO, __VA_ARGS__)

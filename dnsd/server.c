@@ -16,6 +16,7 @@
 
 #include "common/dname.h"
 #include "common/log.h"
+#include "config/netaddr.h"
 #include "dnsd/worker.h"
 
 struct dnsd_server {
@@ -336,36 +337,17 @@ uint16_t dnsd_server_port(const dnsd_server_t *s)
     return s->port;
 }
 
-static bool net_match(const config_net_t *n, int family, const uint8_t *addr)
-{
-    if (n->family != family)
-        return false;
-    unsigned full = n->prefix / 8, rest = n->prefix % 8;
-    if (memcmp(n->addr, addr, full) != 0)
-        return false;
-    if (rest == 0)
-        return true;
-    uint8_t mask = (uint8_t)(0xff << (8 - rest));
-    return (n->addr[full] & mask) == (addr[full] & mask);
-}
-
 bool dnsd_recursion_allowed(const dnsd_worker_t *w, const struct sockaddr *peer)
 {
     int family = peer->sa_family;
-    const uint8_t *addr;
-    if (family == AF_INET6) {
-        const struct in6_addr *a6 = &((const struct sockaddr_in6 *)peer)->sin6_addr;
-        addr = a6->s6_addr;
-        if (IN6_IS_ADDR_V4MAPPED(a6)) { /* a dual-stack socket's IPv4 client */
-            family = AF_INET;
-            addr += 12;
-        }
-    } else {
-        addr = (const uint8_t *)&((const struct sockaddr_in *)peer)->sin_addr;
-    }
-    for (size_t i = 0; i < w->params->n_allow_recursion; i++)
-        if (net_match(&w->params->allow_recursion[i], family, addr))
+    const uint8_t *addr = family == AF_INET6
+                              ? ((const struct sockaddr_in6 *)peer)->sin6_addr.s6_addr
+                              : (const uint8_t *)&((const struct sockaddr_in *)peer)->sin_addr;
+    for (size_t i = 0; i < w->params->n_allow_recursion; i++) {
+        const config_net_t *n = &w->params->allow_recursion[i];
+        if (netaddr_net_contains(n->family, n->addr, n->prefix, family, addr))
             return true;
+    }
     return false;
 }
 

@@ -58,3 +58,79 @@ void dnsd_stats_add(dnsd_stats_t *dst, const dnsd_stats_t *src)
     for (size_t i = 0; i < sizeof *src / sizeof(uint64_t); i++)
         d[i] += __atomic_load_n(&s[i], __ATOMIC_RELAXED);
 }
+
+static const char *const qtype_names[QT_SLOTS] = {"A",   "NS",   "SOA",  "PTR", "TXT",  "AAAA",
+                                                  "SRV", "AXFR", "IXFR", "ANY", "other"};
+static const char *const rcode_names[RC_SLOTS] = {"NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN",
+                                                  "NOTIMP",   "REFUSED", "BADVERS",  "other"};
+
+static void counter(buf_t *out, const char *name, const char *help, uint64_t v)
+{
+    buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
+               (unsigned long long)v);
+}
+
+static void latency_histogram(const dnsd_stats_t *s, buf_t *out)
+{
+    const char *n = "mesosdnsd_dns_answer_duration_seconds";
+    buf_printf(out,
+               "# HELP %s Time from receiving a query to sending its answer.\n"
+               "# TYPE %s histogram\n",
+               n, n);
+    uint64_t cum = 0;
+    for (int i = 0; i < DNSD_LAT_BUCKETS; i++) {
+        cum += s->lat_bucket[i];
+        buf_printf(out, "%s_bucket{le=\"%g\"} %llu\n", n, dnsd_lat_bounds_us[i] / 1e6,
+                   (unsigned long long)cum);
+    }
+    cum += s->lat_bucket[DNSD_LAT_BUCKETS];
+    buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", n,
+               (unsigned long long)cum, n, s->lat_sum_us / 1e6, n,
+               (unsigned long long)s->lat_count);
+}
+
+void dnsd_stats_prometheus(const dnsd_stats_t *s, const fwd_stats_t *fwd, buf_t *out)
+{
+    const char *q = "mesosdnsd_dns_queries_total";
+    buf_printf(out,
+               "# HELP %s DNS queries received, by transport.\n# TYPE %s counter\n"
+               "%s{transport=\"udp\"} %llu\n%s{transport=\"tcp\"} %llu\n",
+               q, q, q, (unsigned long long)s->udp_queries, q,
+               (unsigned long long)s->tcp_queries);
+    q = "mesosdnsd_dns_answers_by_qtype_total";
+    buf_printf(out, "# HELP %s DNS answers sent, by query type.\n# TYPE %s counter\n", q, q);
+    for (int i = 0; i < QT_SLOTS; i++)
+        buf_printf(out, "%s{qtype=\"%s\"} %llu\n", q, qtype_names[i],
+                   (unsigned long long)s->qtype[i]);
+    q = "mesosdnsd_dns_answers_by_rcode_total";
+    buf_printf(out, "# HELP %s DNS answers sent, by response code.\n# TYPE %s counter\n", q, q);
+    for (int i = 0; i < RC_SLOTS; i++)
+        buf_printf(out, "%s{rcode=\"%s\"} %llu\n", q, rcode_names[i],
+                   (unsigned long long)s->rcode[i]);
+    counter(out, "mesosdnsd_dns_dropped_total", "Queries dropped without an answer.", s->dropped);
+    counter(out, "mesosdnsd_dns_truncated_total", "Answers cut to fit (TC).", s->truncated);
+    counter(out, "mesosdnsd_dns_forwarded_total", "Queries handed to the forwarder.",
+            s->forwarded);
+    counter(out, "mesosdnsd_dns_recursion_refused_total",
+            "Outside names refused: client not in allowRecursion.", s->recursion_refused);
+    const char *t = "mesosdnsd_dns_tcp_connections_total";
+    buf_printf(out,
+               "# HELP %s TCP connections, by outcome.\n# TYPE %s counter\n"
+               "%s{result=\"accepted\"} %llu\n%s{result=\"rejected\"} %llu\n"
+               "%s{result=\"idle_timeout\"} %llu\n",
+               t, t, t, (unsigned long long)s->tcp_accepted, t,
+               (unsigned long long)s->tcp_rejected, t, (unsigned long long)s->tcp_timeouts);
+    latency_histogram(s, out);
+    if (!fwd)
+        return;
+    counter(out, "mesosdnsd_upstream_queries_total", "Queries sent upstream (first attempts).",
+            fwd->forwarded);
+    counter(out, "mesosdnsd_upstream_retries_total", "Further attempts on other upstreams.",
+            fwd->retries);
+    counter(out, "mesosdnsd_upstream_timeouts_total", "Upstream attempts that timed out.",
+            fwd->timeouts);
+    counter(out, "mesosdnsd_upstream_failures_total",
+            "Forwarded queries answered SERVFAIL because every upstream failed.", fwd->servfail);
+    counter(out, "mesosdnsd_upstream_overflow_total",
+            "Forwarded queries refused: too many in flight.", fwd->overflow);
+}

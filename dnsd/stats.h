@@ -9,6 +9,9 @@
 
 #include <stdint.h>
 
+#include "common/buf.h"
+#include "dnsd/forward.h"
+
 /* Query types counted separately; everything else lands in "other". */
 enum dnsd_qtype_slot {
     QT_A = 0, QT_NS, QT_SOA, QT_PTR, QT_TXT, QT_AAAA, QT_SRV, QT_AXFR, QT_IXFR, QT_ANY,
@@ -47,5 +50,8 @@ void dnsd_stats_count(dnsd_stats_t *s, uint16_t qtype, uint16_t rcode);
 void dnsd_stats_latency(dnsd_stats_t *s, uint64_t us, uint64_t n);
 /* dst += src, field by field (src read with relaxed atomic loads). */
 void dnsd_stats_add(dnsd_stats_t *dst, const dnsd_stats_t *src);
+/* Append the counters as Prometheus text exposition (mesosdnsd_dns_* and
+ * mesosdnsd_upstream_*); `fwd` may be NULL (no forwarding). */
+void dnsd_stats_prometheus(const dnsd_stats_t *s, const fwd_stats_t *fwd, buf_t *out);
 
 #endif

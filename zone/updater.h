@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/buf.h"
 #include "zone/gen.h"
 #include "zone/snapshot.h"
 #include "zone/zonedb.h"
@@ -48,6 +49,8 @@ void zone_updater_set_dcos_label(zone_updater_t *u, const char *label);
  * Returns true when idle (tests and benchmarks use it). */
 bool zone_updater_wait_idle(zone_updater_t *u, int timeout_ms);
 void zone_updater_stats(zone_updater_t *u, zone_updater_stats_t *out);
+/* Append the stats as Prometheus text exposition (mesosdnsd_zone_*). */
+void zone_updater_prometheus(zone_updater_t *u, buf_t *out);
 /* Stop the thread and free. NULL-safe; sets *u NULL. */
 void zone_updater_stop(zone_updater_t **u);
 

@@ -1,0 +1,178 @@
+#include "config/netaddr.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static const uint8_t v4mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+int netaddr_parse_ip(const char *s, int *family, uint8_t addr[16])
+{
+    uint8_t b[16];
+    if (inet_pton(AF_INET, s, b) == 1) {
+        memset(addr, 0, 16);
+        memcpy(addr, b, 4);
+        *family = AF_INET;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, s, b) != 1)
+        return -EINVAL;
+    memset(addr, 0, 16);
+    if (memcmp(b, v4mapped_prefix, sizeof v4mapped_prefix) == 0) {
+        memcpy(addr, b + 12, 4);
+        *family = AF_INET;
+    } else {
+        memcpy(addr, b, 16);
+        *family = AF_INET6;
+    }
+    return 0;
+}
+
+void netaddr_ip_text(int family, const uint8_t *addr, char *out, size_t outlen)
+{
+    if (!inet_ntop(family, addr, out, (socklen_t)outlen) && outlen)
+        out[0] = '\0';
+}
+
+int netaddr_split_hostport(const char *s, char *host, size_t hostlen, const char **port)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon)
+        return -EINVAL; /* missing port */
+    const char *h = s, *hend = colon;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (!close || close + 1 != colon)
+            return -EINVAL; /* "[::1]x:53", "[::1]" or unclosed */
+        h = s + 1;
+        hend = close;
+        if (memchr(h, '[', (size_t)(hend - h)))
+            return -EINVAL;
+    } else {
+        /* Only one colon allowed outside brackets (Go: "too many colons"). */
+        if (memchr(s, ':', (size_t)(colon - s)))
+            return -EINVAL;
+        if (memchr(s, '[', (size_t)(colon - s)) || memchr(s, ']', (size_t)(colon - s)))
+            return -EINVAL;
+    }
+    if (strchr(colon + 1, '[') || strchr(colon + 1, ']'))
+        return -EINVAL;
+    size_t n = (size_t)(hend - h);
+    if (n + 1 > hostlen)
+        return -ERANGE;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    *port = colon + 1;
+    return 0;
+}
+
+int netaddr_parse_port(const char *s, uint16_t *port)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 10)
+        return -EINVAL;
+    unsigned long v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -EINVAL;
+        v = v * 10 + (unsigned long)(s[i] - '0');
+    }
+    if (v < 1 || v > 65535)
+        return -EINVAL;
+    *port = (uint16_t)v;
+    return 0;
+}
+
+static bool host_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+}
+
+bool netaddr_valid_hostname(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > 0 && s[n - 1] == '.')
+        n--;
+    if (n == 0 || n > 253)
+        return false;
+    size_t label = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '.') {
+            if (label == 0)
+                return false;
+            label = 0;
+        } else if (!host_char(s[i]) || ++label > 63) {
+            return false;
+        }
+    }
+    return label > 0;
+}
+
+int netaddr_parse_cidr(const char *s, int *family, uint8_t addr[16], uint8_t *prefix)
+{
+    char ip[64];
+    const char *slash = strchr(s, '/');
+    size_t n = slash ? (size_t)(slash - s) : strlen(s);
+    if (n >= sizeof ip)
+        return -EINVAL;
+    memcpy(ip, s, n);
+    ip[n] = '\0';
+    if (netaddr_parse_ip(ip, family, addr) < 0)
+        return -EINVAL;
+    bool mapped = *family == AF_INET && strchr(ip, ':');
+    unsigned max = *family == AF_INET && !mapped ? 32 : 128;
+    unsigned p = max;
+    if (slash) {
+        const char *d = slash + 1;
+        size_t dn = strlen(d);
+        if (dn == 0 || dn > 3)
+            return -EINVAL;
+        p = 0;
+        for (size_t i = 0; i < dn; i++) {
+            if (d[i] < '0' || d[i] > '9')
+                return -EINVAL;
+            p = p * 10 + (unsigned)(d[i] - '0');
+        }
+        if (p > max)
+            return -EINVAL;
+    }
+    /* An IPv4-mapped network keeps only its IPv4 part (::ffff:0:0/96). */
+    if (mapped) {
+        if (p < 96)
+            return -EINVAL;
+        p -= 96;
+        max = 32;
+    }
+    for (unsigned bit = p; bit < max; bit++)
+        addr[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+    *prefix = (uint8_t)p;
+    return 0;
+}
+
+void netaddr_cidr_text(int family, const uint8_t *addr, uint8_t prefix, char *out, size_t outlen)
+{
+    char ip[NETADDR_IPSTRLEN];
+    netaddr_ip_text(family, addr, ip, sizeof ip);
+    snprintf(out, outlen, "%s/%u", ip, (unsigned)prefix);
+}
+
+bool netaddr_net_contains(int net_family, const uint8_t *net_addr, uint8_t prefix, int family,
+                          const uint8_t *addr)
+{
+    if (family == AF_INET6 && net_family == AF_INET &&
+        memcmp(addr, v4mapped_prefix, sizeof v4mapped_prefix) == 0) {
+        addr += 12;
+        family = AF_INET;
+    }
+    if (family != net_family)
+        return false;
+    unsigned full = prefix / 8, rest = prefix % 8;
+    if (memcmp(net_addr, addr, full) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    uint8_t mask = (uint8_t)(0xff00u >> rest);
+    return (net_addr[full] & mask) == (addr[full] & mask);
+}

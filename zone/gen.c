@@ -117,7 +117,7 @@ static void nm_dotted_lower(nm_t *n, const char *t, size_t len)
             continue;
         size_t l = i - start;
         if (l > DNAME_MAXLABEL) {
-            nm_label(n, t, l); /* marks it invalid */
+            nm_label(n, t + start, l); /* marks it invalid */
         } else {
             for (size_t k = 0; k < l; k++) {
                 char c = t[start + k];
@@ -175,6 +175,8 @@ static int emit_ips(gen_t *g, const nm_t *owner, const ipset_t *ips, int32_t fw,
     for (size_t i = 0; i < ips->n; i++) {
         uint16_t type, len;
         const uint8_t *rd;
+        if (ips->ips[i].family != AF_INET && ips->ips[i].family != AF_INET6)
+            continue; /* not an address: never publish it */
         ip_rdata(&ips->ips[i], &type, &rd, &len);
         if (emit(g, owner, type, rd, len, fw, task))
             return g->rc;

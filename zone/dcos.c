@@ -52,7 +52,7 @@ static int latin1_bytes(const unsigned char *s, size_t len, uint8_t key[DCOS_KEY
     return (int)n;
 }
 
-int dcos_navstar_public(const char *json, size_t len, uint8_t key[DCOS_KEY_LEN], char *err,
+int dcos_navstar_public(const void *json, size_t len, uint8_t key[DCOS_KEY_LEN], char *err,
                         size_t errlen)
 {
     json_error_t jerr;
@@ -90,21 +90,22 @@ out:
     return rc;
 }
 
-int dcos_label_from_navstar(const char *json, size_t len, char label[DCOS_LABEL_LEN + 1], char *err,
-                            size_t errlen)
+int dcos_label_from_navstar(const void *json, size_t len, char *label, size_t labelsz)
 {
     uint8_t key[DCOS_KEY_LEN];
-    int rc = dcos_navstar_public(json, len, key, err, errlen);
+    if (labelsz < DCOS_LABEL_LEN + 1)
+        return -ERANGE;
+    int rc = dcos_navstar_public(json, len, key, NULL, 0);
     if (rc < 0)
         return rc;
-    dcos_encode(key, sizeof key, label, DCOS_LABEL_LEN + 1);
+    dcos_encode(key, sizeof key, label, labelsz);
     return 0;
 }
 
 bool dcos_label_valid(const char *label)
 {
     size_t n = label ? strlen(label) : 0;
-    if (n == 0 || n > NAMES_LABEL_MAX || label[0] == '-' || label[n - 1] == '-')
+    if (n == 0 || n > DCOS_LABEL_MAX || label[0] == '-' || label[n - 1] == '-')
         return false;
     for (size_t i = 0; i < n; i++) {
         char c = label[i];

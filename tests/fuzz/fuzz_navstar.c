@@ -11,14 +11,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     uint8_t key[DCOS_KEY_LEN];
-    char err[128], label[DCOS_LABEL_LEN + 1];
+    char err[128], label[DCOS_LABEL_MAX + 1];
     /* Not NUL-terminated: the decoder must respect `size`. */
     char *copy = malloc(size ? size : 1);
     if (!copy)
         return 0;
     memcpy(copy, data, size);
     int rc = dcos_navstar_public(copy, size, key, err, sizeof err);
-    int rc2 = dcos_label_from_navstar(copy, size, label, NULL, 0);
+    int rc2 = dcos_label_from_navstar(copy, size, label, sizeof label);
     if (rc != rc2 || (rc != 0 && rc != -EPROTO))
         abort();
     if (rc == 0) {

@@ -92,15 +92,17 @@ static size_t latin1_json(const uint8_t *b, size_t n, bool escape_all, char *out
 static void test_navstar_decode(void **state)
 {
     uint8_t key[64], got[DCOS_KEY_LEN];
-    char pub[512], doc[2048], label[DCOS_LABEL_LEN + 1], err[128];
+    char pub[512], doc[2048], label[DCOS_LABEL_MAX + 1], err[128];
     unhex("56278909522fbf8ad8866898870bad26966bee074e4e117fc2a41cef1fb2db39", key);
     for (int esc = 0; esc < 2; esc++) {
         latin1_json(key, 32, esc, pub);
         snprintf(doc, sizeof doc, "{\"public\": %s, \"secret\": \"s3cr3t-bytes\"}", pub);
         assert_int_equal(dcos_navstar_public(doc, strlen(doc), got, err, sizeof err), 0);
         assert_memory_equal(got, key, 32);
-        assert_int_equal(dcos_label_from_navstar(doc, strlen(doc), label, err, sizeof err), 0);
+        assert_int_equal(dcos_label_from_navstar(doc, strlen(doc), label, sizeof label), 0);
         assert_string_equal(label, "kaualnklf69aisrgpnceqn7pr4mgz5o8j38bn96nwoqq687l5cho");
+        /* A buffer too small for 52 characters and the NUL. */
+        assert_int_equal(dcos_label_from_navstar(doc, strlen(doc), label, DCOS_LABEL_LEN), -ERANGE);
     }
     /* Every byte value survives, including 0, '"', '\\' and 0xff; the key
      * order and extra members do not matter, no NUL terminator needed. */
@@ -121,7 +123,7 @@ static void expect_error(const char *doc, size_t len)
     assert_int_equal(dcos_navstar_public(doc, len, got, err, sizeof err), -EPROTO);
     assert_true(strlen(err) > 0);
     assert_null(strstr(err, "TOPSECRET"));
-    assert_int_equal(dcos_label_from_navstar(doc, len, label, NULL, 0), -EPROTO);
+    assert_int_equal(dcos_label_from_navstar(doc, len, label, sizeof label), -EPROTO);
 }
 
 static void test_navstar_errors(void **state)

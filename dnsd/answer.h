@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/dname.h"
+#include "dnsd/wire.h"
 #include "zone/snapshot.h"
 
 #define DNS_RCODE_NOERROR  0
@@ -45,24 +47,71 @@ enum answer_action {
 
 typedef struct answer_result {
     enum answer_action action;
-    size_t len;       /* bytes written to `out` when ANSWER_SEND */
-    uint16_t qtype;   /* for metrics; 0 when no question was parsed */
-    uint16_t rcode;   /* extended rcode sent, for metrics */
-    bool truncated;   /* TC set or records cut */
+    size_t len;     /* bytes written to `out` when ANSWER_SEND */
+    uint16_t qtype; /* for metrics; 0 when no question was parsed */
+    uint16_t rcode; /* extended rcode sent, for metrics */
+    bool truncated; /* TC set or records cut */
 } answer_result_t;
 
-/* Per-worker state: configuration, RNG for answer shuffling, scratch. */
+#define ANSWER_MAX_ORDER 4096 /* records shuffled exactly; larger RRsets rotate */
+#define ANSWER_MAX_ADDS  256  /* distinct SRV targets given ADDITIONAL records */
+#define ANSWER_ADD_SLOTS 512  /* hash set over those targets (power of two) */
+
+/* Per-worker state: configuration, RNG for answer shuffling, scratch. All of
+ * it is private to answer.c; callers only allocate it (about 40 KiB, so not
+ * on a small thread stack) and call answer_ctx_init once. */
 typedef struct answer_ctx {
     const answer_cfg_t *cfg;
     uint64_t rng;
-    uint16_t scratch[4096]; /* record offsets while shuffling */
+    /* Derived from cfg once, so that no query measures a config string. */
+    uint8_t domain[DNAME_MAXLEN]; /* cfg->domain, lowercase wire */
+    uint8_t domain_len;           /* 0 when cfg->domain is invalid */
+    uint8_t id_txt[256];          /* TXT RDATA (one string) for id.server */
+    uint16_t id_txt_len;          /* 0 = hidden */
+    uint8_t ver_txt[256];         /* TXT RDATA for version.bind */
+    uint16_t ver_txt_len;         /* 0 = hidden */
+    uint16_t edns_max;            /* cfg->edns_max, at least 512 */
+    /* Per query. */
+    wire_query_t q;
+    uint8_t name[DNAME_MAXLEN]; /* normalised lookup name, lowercase */
+    uint8_t name_len;
+    uint8_t nlabels;
+    uint8_t lstart[128];          /* label offsets in `name` */
+    uint8_t rename[DNAME_MAXLEN]; /* a zone name moved under the DC/OS suffix */
+    wire_writer_t w;
+    uint16_t order[ANSWER_MAX_ORDER]; /* record indexes while shuffling */
+    uint32_t offs[ANSWER_MAX_ORDER];  /* record offsets in the RRset's rdata */
+    struct answer_add {
+        const zone_node_t *node; /* SRV/NS target node in the zone */
+        uint32_t off;            /* where its name was written (owner pointer) */
+    } adds[ANSWER_MAX_ADDS];
+    uint16_t n_adds;
+    struct {
+        uint32_t gen;
+        const zone_node_t *node;
+    } add_set[ANSWER_ADD_SLOTS];
+    uint32_t add_gen;
 } answer_ctx_t;
 
+/* Prepare `ctx` for `cfg` (kept by pointer, must outlive ctx). An empty or
+ * NULL cfg->identity answers id.server with gethostname(); an empty or NULL
+ * cfg->version_bind hides version.bind (REFUSED). Strings longer than 255
+ * octets are cut to one TXT character-string. */
 void answer_ctx_init(answer_ctx_t *ctx, const answer_cfg_t *cfg, uint64_t seed);
 
 /* Answer `query` (`qlen` bytes) into `out` (`cap` bytes, >= 512; 65535 for
  * TCP). `tcp` lifts the UDP size limit. `z` may be NULL before the first zone
- * exists: in-zone names then get SERVFAIL. Always fills *res. */
+ * exists: in-zone names then get SERVFAIL. Always fills *res.
+ *
+ * ANSWER_DROP: shorter than a header, QR set, qlen > 65535 or cap < 512.
+ * ANSWER_FORWARD: class IN, a name outside the zone (and outside our DC/OS
+ * suffix), cfg->external_on; nothing is written. Otherwise ANSWER_SEND with
+ * at most 512 bytes (UDP, no EDNS), min(max(client size, 512), edns_max)
+ * (UDP with EDNS) or min(cap, 65535) (TCP). Error answers: FORMERR
+ * (QDCOUNT != 1, malformed question/OPT, records in ANSWER/AUTHORITY, QTYPE
+ * OPT/TKEY/TSIG), NOTIMP (opcode != QUERY, AXFR/IXFR for now), REFUSED
+ * (class not IN/CH, outside names without external_on), BADVERS (EDNS
+ * version > 0). The rationale of each choice is at the top of answer.c. */
 void answer_query(answer_ctx_t *ctx, const zone_snap_t *z, const uint8_t *query, size_t qlen,
                   bool tcp, uint8_t *out, size_t cap, answer_result_t *res);
 

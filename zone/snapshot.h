@@ -37,9 +37,9 @@ struct zone_node;
 
 typedef struct zone_rrset {
     uint16_t type;
-    uint16_t count;      /* records in the set, >= 1 */
+    uint16_t count; /* records in the set, >= 1 */
     uint32_t ttl;
-    uint32_t rdata_len;  /* bytes in `rdata` */
+    uint32_t rdata_len; /* bytes in `rdata` */
     /* count × { RDLENGTH (u16, big endian), RDATA }, exactly as on the wire,
      * in generation order. SRV targets are uncompressed (RFC 2782). */
     const uint8_t *rdata;
@@ -51,7 +51,7 @@ typedef struct zone_rrset {
 typedef struct zone_node {
     const uint8_t *name; /* lowercase wire, absolute */
     uint8_t name_len;
-    uint8_t n_rrsets;    /* 0 = empty non-terminal */
+    uint8_t n_rrsets;           /* 0 = empty non-terminal */
     const zone_rrset_t *rrsets; /* sorted by type */
 } zone_node_t;
 
@@ -59,16 +59,18 @@ typedef struct zone_snap zone_snap_t;
 
 /* SOA and NS parameters of the apex (config keys SOAMname ... ttl). */
 typedef struct zone_soa_params {
-    const char *mname;  /* text, trailing dot optional */
-    const char *rname;  /* text, '@' already turned into '.' */
+    const char *mname; /* text, trailing dot optional */
+    const char *rname; /* text, '@' already turned into '.' */
     uint32_t refresh, retry, expire, minimum;
-    uint32_t ttl;       /* TTL of every record in the zone */
+    uint32_t ttl; /* TTL of every record in the zone */
 } zone_soa_params_t;
 
 /* --- reading ----------------------------------------------------------- */
 
 /* Node of `name` (lowercase wire, `len` bytes incl. root label), or NULL when
- * the name does not exist in the zone (NXDOMAIN if it is under the apex). */
+ * the name does not exist in the zone (NXDOMAIN if it is under the apex).
+ * One hash and a short probe; no allocation, no lock. The caller lowercases
+ * (an uppercase name is not found). */
 const zone_node_t *zone_snap_find(const zone_snap_t *s, const uint8_t *name, size_t len);
 /* RRset of `type` at `n`, or NULL. */
 const zone_rrset_t *zone_node_rrset(const zone_node_t *n, uint16_t type);
@@ -87,7 +89,12 @@ const zone_node_t *zone_snap_node(const zone_snap_t *s, size_t i);
 size_t zone_snap_record_count(const zone_snap_t *s);
 /* Bytes the snapshot holds (arena + index), for metrics and benchmarks. */
 size_t zone_snap_memory(const zone_snap_t *s);
-/* True when both hold the same records (serials are not compared). */
+/* Bytes its builder held at its peak (zone_builder_memory(), the finished
+ * snapshot included): for metrics and benchmarks. */
+size_t zone_snap_build_peak(const zone_snap_t *s);
+/* True when both hold the same records (serials are not compared): same
+ * nodes, same RRsets with the same TTLs, and the same DC/OS suffix. An
+ * RRset is a set: the same records in another order are the same content. */
 bool zone_snap_same_content(const zone_snap_t *a, const zone_snap_t *b);
 /* Set the SOA serial (patches the prebuilt SOA rdata). Only before the
  * snapshot is published. */
@@ -100,22 +107,31 @@ void zone_snap_free(zone_snap_t **s);
 
 typedef struct zone_builder zone_builder_t;
 
-/* New builder for the zone `apex` (text, e.g. "mesos"). The apex SOA and NS
- * (NS target = mname) are added by zone_builder_finish. NULL on bad apex or
- * out of memory. */
+/* New builder for the zone `apex` (text, e.g. "mesos"). Every snapshot has
+ * the apex SOA (mname lowercased, rname as given, serial 0) and NS → mname,
+ * first in their RRsets; every record gets soa->ttl. NULL on a bad apex,
+ * mname or rname, or out of memory. */
 zone_builder_t *zone_builder_new(const char *apex, const zone_soa_params_t *soa);
 /* Add one record. `owner` is wire form (any case; lowercased), under the
- * apex. Identical (owner, type, rdata) records collapse into one. Returns 0,
- * -EINVAL when the owner is outside the zone or rdata is malformed for its
- * type, -ENOMEM. */
-int zone_builder_add(zone_builder_t *b, const uint8_t *owner, uint16_t type,
-                     const uint8_t *rdata, uint16_t rdlen);
+ * apex. Identical (owner, type, rdata) records collapse into one (the first
+ * keeps its place). Types and rdata accepted: A (4 bytes), AAAA (16), SRV
+ * (6 + one name filling the rest), CNAME/PTR (one name), NS (one name, at
+ * the apex only), TXT (character-strings filling the rdata); names inside
+ * rdata are stored lowercase. An RRset keeps at most 65535 records (more
+ * are dropped with one warning at finish). Returns 0, -EINVAL when the
+ * owner is not a valid name under the apex, the type is not one of these or
+ * the rdata is malformed for it (nothing is added), -ENOMEM. */
+int zone_builder_add(zone_builder_t *b, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
+                     uint16_t rdlen);
 /* Set the DC/OS cluster-ID label (e.g. "kaualnkl…"); "" or NULL = none. */
 int zone_builder_set_dcos_label(zone_builder_t *b, const char *label);
 /* Index, link SRV targets, add SOA/NS and ENTs, and hand over the snapshot
  * (serial 0 until zone_snap_set_serial). Consumes and frees *b (sets NULL)
  * whatever the outcome. Returns 0 or -ENOMEM. */
 int zone_builder_finish(zone_builder_t **b, zone_snap_t **out);
+/* Bytes the builder holds now (its arena, which becomes the snapshot's, and
+ * its transient tables). */
+size_t zone_builder_memory(const zone_builder_t *b);
 /* Drop a builder without finishing. NULL-safe. */
 void zone_builder_free(zone_builder_t **b);
 

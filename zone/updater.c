@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <urcu/urcu-memb.h>
 
 #include "common/errcode.h"
 #include "common/log.h"
@@ -138,6 +139,7 @@ static void build_one(zone_updater_t *u, model_t *m, const char *label)
 static void *updater_main(void *arg)
 {
     zone_updater_t *u = arg;
+    urcu_memb_register_thread(); /* zonedb_publish calls call_rcu */
     pthread_mutex_lock(&u->mu);
     for (;;) {
         while (!u->stop && !u->pending && !u->relabel)
@@ -163,6 +165,7 @@ static void *updater_main(void *arg)
         pthread_cond_broadcast(&u->cv);
     }
     pthread_mutex_unlock(&u->mu);
+    urcu_memb_unregister_thread();
     return NULL;
 }
 

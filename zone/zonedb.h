@@ -5,7 +5,9 @@
  * Readers (DNS workers, HTTP handlers) are RCU-registered threads
  * (urcu_memb_register_thread) and call zonedb_current() between
  * urcu_memb_read_lock() and urcu_memb_read_unlock(); the version stays valid
- * until the unlock. There is one publisher thread (the zone updater). */
+ * until the unlock. There is one publisher thread (the zone updater); it is
+ * RCU-registered too (call_rcu needs it). A replaced version (snapshot,
+ * model reference, hostmap) is freed by liburcu's call_rcu helper thread. */
 #ifndef MDNS_ZONE_ZONEDB_H
 #define MDNS_ZONE_ZONEDB_H
 
@@ -27,8 +29,12 @@ typedef struct zone_version {
 typedef struct zonedb zonedb_t;
 
 zonedb_t *zonedb_new(void);
-/* Unpublish, wait for readers, free everything. NULL-safe; sets *db NULL. */
+/* Unpublish, wait for readers, free everything. NULL-safe; sets *db NULL.
+ * Not from inside a read-side critical section. */
 void zonedb_free(zonedb_t **db);
+/* Replace the clock serials are made from (CLOCK_REALTIME milliseconds by
+ * default; NULL restores it). For tests. Publisher thread only. */
+void zonedb_set_clock(zonedb_t *db, int64_t (*now_ms)(void *ctx), void *ctx);
 
 /* The live version, or NULL before the first publish. Reader side only. */
 const zone_version_t *zonedb_current(zonedb_t *db);
@@ -38,7 +44,9 @@ const zone_version_t *zonedb_current(zonedb_t *db);
  * version's, nothing is published, *changed is false and the serial stays.
  * Otherwise the serial becomes max(now, live serial + 1), the pointer is
  * swapped and the old version is freed after the grace period.
- * Publisher thread only. Returns 0 or -ENOMEM. */
+ * `model` may be NULL, `hosts` NULL or *hosts NULL. Whatever the outcome
+ * *snap and *hosts are consumed. Publisher thread only. Returns 0, -EINVAL
+ * (no snapshot) or -ENOMEM. */
 int zonedb_publish(zonedb_t *db, zone_snap_t **snap, model_t *model, hostmap_t **hosts,
                    bool *changed);
 

@@ -56,11 +56,11 @@ typedef struct model_dport {
 
 typedef struct model_task {
     const char *id;
-    const char *name;       /* raw task name */
-    uint32_t framework;     /* index into model.frameworks */
-    uint32_t agent;         /* index into model.agents */
-    bool has_discovery;     /* a DiscoveryInfo object is present */
-    const char *disc_name;  /* DiscoveryInfo name, raw; NULL when absent */
+    const char *name;                /* raw task name */
+    uint32_t framework;              /* index into model.frameworks */
+    uint32_t agent;                  /* index into model.agents */
+    bool has_discovery;              /* a DiscoveryInfo object is present */
+    const char *disc_name;           /* DiscoveryInfo name, raw; NULL when absent */
     const model_port_range_t *ports; /* resources.ports, in document order */
     uint32_t n_ports;
     const model_dport_t *dports; /* discovery.ports.ports */
@@ -98,7 +98,22 @@ void model_free(model_t **m);
  * Returns 0, or -EINVAL for an empty pid, a missing '@' or a bad port. */
 int model_parse_pid(arena_t *arena, const char *pid, const char **host, uint16_t *port);
 
-/* Parse a text IP literal (IPv4 or IPv6) into *ip. Returns 0 or -EINVAL. */
+/* Parse a text IP literal (IPv4 or IPv6) into *ip. Returns 0 or -EINVAL.
+ * Accepts what Go's net.ParseIP accepts (Mesos-DNS): dotted quads without
+ * leading zeros, RFC 4291 IPv6 text; no zone ("%eth0"), brackets or spaces.
+ * An IPv4-mapped IPv6 address ("::ffff:10.0.0.1") becomes AF_INET, as Go's
+ * To4() makes it an A record. */
 int model_ip_parse(const char *text, model_ip_t *ip);
+/* The same for `len` bytes that need not be NUL-terminated. */
+int model_ip_parsen(const char *text, size_t len, model_ip_t *ip);
+
+/* Parse a Mesos ranges string as in resources.ports: "[31000-31001,
+ * 31005-31005]"; a range may be a single value ("[31000]"), spaces around
+ * numbers and separators are allowed, "" and "[]" mean no ports. Ranges are
+ * written to out[0..cap) in text order; the return value is the number of
+ * ranges in the text (may exceed cap: call again with a bigger array), or
+ * -EINVAL when the text is malformed (a bad character, a number over 65535,
+ * begin > end). */
+long model_parse_ports(const char *text, size_t len, model_port_range_t *out, size_t cap);
 
 #endif

@@ -12,6 +12,8 @@ PKGS=(
   # test peers and tools
   bind9 bind9-dnsutils bind9-utils knot-dnsutils dnsperf zookeeperd
   python3 python3-dnspython python3-pytest python3-kazoo curl procps iproute2
+  # tests/tools/fake_iam.py verifies RS256 login JWTs; the https tests make certificates
+  python3-cryptography openssl
   # benchmarks: reference servers serving the same zone
   nsd knot
 )

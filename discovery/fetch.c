@@ -1,0 +1,576 @@
+#include "discovery/fetch.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/errcode.h"
+#include "common/log.h"
+
+/* Bytes of a non-2xx body kept for the error message. */
+#define SNIPPET_MAX 120
+
+/* One socket curl asked us to watch. Kept on a list as well, so that
+ * fetch_free() can release any that curl did not hand back. */
+struct fetch_sock {
+    struct event *ev;
+    struct fetch_sock *prev, *next;
+};
+
+struct fetch_req {
+    fetch_t *f;
+    CURL *easy;
+    struct curl_slist *headers;
+    fetch_body_fn on_body;
+    fetch_done_fn on_done;
+    void *ctx;
+    long timeout_ms, connect_timeout_ms;
+    int body_rc;         /* what on_body returned when it aborted */
+    uint64_t body_bytes; /* given to on_body */
+    char snippet[SNIPPET_MAX + 1];
+    size_t snip_len;
+    char errbuf[CURL_ERROR_SIZE];
+    struct fetch_req *prev, *next;
+};
+
+struct fetch {
+    struct event_base *base;
+    CURLM *multi;
+    struct event *timer;
+    struct fetch_req *reqs;
+    struct fetch_sock *socks;
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc = CURLE_FAILED_INIT;
+
+static void curl_init_once(void)
+{
+    /* Not thread-safe in older libcurls, hence once; never cleaned up (the
+     * process keeps using curl until it exits). */
+    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* ---- completion ---- */
+
+static int map_curl_error(CURLcode c)
+{
+    switch (c) {
+    case CURLE_OPERATION_TIMEDOUT:
+        return -ETIMEDOUT;
+    case CURLE_COULDNT_CONNECT:
+        return -ECONNREFUSED;
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return -EHOSTUNREACH;
+    case CURLE_OUT_OF_MEMORY:
+        return -ENOMEM;
+    default:
+        return -EIO;
+    }
+}
+
+/* Printable first line of what a failing server said. */
+static void snippet_text(const struct fetch_req *r, char *out, size_t outlen)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->snip_len && n + 1 < outlen; i++) {
+        unsigned char c = (unsigned char)r->snippet[i];
+        if (c == '\n' || c == '\r')
+            break;
+        out[n++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    while (n > 0 && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+}
+
+/* A stable text for a transport failure: the same failure must give the
+ * same text (problems are logged once per change), so no timings. */
+static void transport_error(struct fetch_req *r, CURLcode code, char *out, size_t outlen)
+{
+    long os_err = 0;
+    curl_easy_getinfo(r->easy, CURLINFO_OS_ERRNO, &os_err);
+    switch (code) {
+    case CURLE_OPERATION_TIMEDOUT: {
+        curl_off_t connected_us = 0;
+        curl_easy_getinfo(r->easy, CURLINFO_CONNECT_TIME_T, &connected_us);
+        if (connected_us == 0 && r->connect_timeout_ms < r->timeout_ms)
+            snprintf(out, outlen, "cannot connect: timed out after %.1f s",
+                     (double)r->connect_timeout_ms / 1000);
+        else
+            snprintf(out, outlen, "timed out after %.1f s", (double)r->timeout_ms / 1000);
+        break;
+    }
+    case CURLE_COULDNT_CONNECT:
+        snprintf(out, outlen, "cannot connect: %s",
+                 os_err ? strerror((int)os_err) : "connection failed");
+        break;
+    case CURLE_COULDNT_RESOLVE_HOST:
+        snprintf(out, outlen, "cannot resolve the host name");
+        break;
+    default:
+        snprintf(out, outlen, "%s", r->errbuf[0] ? r->errbuf : curl_easy_strerror(code));
+        break;
+    }
+}
+
+static void fill_result(struct fetch_req *r, CURLcode code, fetch_result_t *res)
+{
+    memset(res, 0, sizeof *res);
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &res->status);
+    curl_easy_getinfo(r->easy, CURLINFO_TOTAL_TIME, &res->seconds);
+    char *ip = NULL, *url = NULL;
+    long port = 0;
+    curl_easy_getinfo(r->easy, CURLINFO_PRIMARY_IP, &ip);
+    curl_easy_getinfo(r->easy, CURLINFO_PRIMARY_PORT, &port);
+    curl_easy_getinfo(r->easy, CURLINFO_EFFECTIVE_URL, &url);
+    if (ip && *ip)
+        snprintf(res->peer, sizeof res->peer, strchr(ip, ':') ? "[%s]:%ld" : "%s:%ld", ip, port);
+    if (url)
+        snprintf(res->url, sizeof res->url, "%s", url);
+    res->body_bytes = r->body_bytes;
+
+    if (r->body_rc < 0) {
+        res->rc = r->body_rc;
+        snprintf(res->error, sizeof res->error, "response body rejected (%s)",
+                 mdns_strerror(r->body_rc));
+    } else if (code != CURLE_OK) {
+        res->rc = map_curl_error(code);
+        transport_error(r, code, res->error, sizeof res->error);
+    } else if (res->status < 200 || res->status > 299) {
+        char snip[SNIPPET_MAX + 1];
+        snippet_text(r, snip, sizeof snip);
+        res->rc = (res->status == 401 || res->status == 403) ? -EACCES : -EIO;
+        snprintf(res->error, sizeof res->error, "HTTP %ld%s%s", res->status, snip[0] ? ": " : "",
+                 snip);
+    }
+}
+
+static void req_unlink(struct fetch_req *r)
+{
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        r->f->reqs = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    r->prev = r->next = NULL;
+}
+
+static void req_destroy(struct fetch_req *r)
+{
+    if (r->easy) {
+        curl_multi_remove_handle(r->f->multi, r->easy);
+        curl_easy_cleanup(r->easy);
+    }
+    curl_slist_free_all(r->headers);
+    free(r);
+}
+
+/* Hand finished transfers to their owners. Runs only from our own event
+ * handlers, after curl_multi_socket_action() returned (curl forbids
+ * removing handles from inside its callbacks). */
+static void check_done(fetch_t *f)
+{
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(f->multi, &left))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        char *priv = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+        struct fetch_req *r = (struct fetch_req *)priv;
+        CURLcode code = msg->data.result;
+        fetch_result_t res;
+        fill_result(r, code, &res);
+        req_unlink(r);
+        fetch_done_fn done = r->on_done;
+        void *ctx = r->ctx;
+        req_destroy(r); /* `msg` is invalid from here on */
+        done(ctx, &res);
+    }
+}
+
+/* ---- curl <-> libevent glue ---- */
+
+static void on_sock_event(evutil_socket_t fd, short what, void *arg)
+{
+    fetch_t *f = arg;
+    int action =
+        ((what & EV_READ) ? CURL_CSELECT_IN : 0) | ((what & EV_WRITE) ? CURL_CSELECT_OUT : 0);
+    int running = 0;
+    curl_multi_socket_action(f->multi, fd, action, &running);
+    check_done(f);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    fetch_t *f = arg;
+    int running = 0;
+    curl_multi_socket_action(f->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    check_done(f);
+}
+
+static void sock_release(fetch_t *f, struct fetch_sock *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        f->socks = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    event_free(s->ev);
+    free(s);
+}
+
+/* CURLMOPT_SOCKETFUNCTION: watch, re-watch or forget one socket. */
+static int sock_cb(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    fetch_t *f = userp;
+    struct fetch_sock *s = socketp;
+    if (what == CURL_POLL_REMOVE) {
+        if (s) {
+            curl_multi_assign(f->multi, fd, NULL);
+            sock_release(f, s);
+        }
+        return 0;
+    }
+    short flags = EV_PERSIST | ((what & CURL_POLL_IN) ? EV_READ : 0) |
+                  ((what & CURL_POLL_OUT) ? EV_WRITE : 0);
+    if (!s) {
+        s = calloc(1, sizeof *s);
+        if (!s)
+            return -1;
+        s->ev = event_new(f->base, fd, flags, on_sock_event, f);
+        if (!s->ev) {
+            free(s);
+            return -1;
+        }
+        s->next = f->socks;
+        if (f->socks)
+            f->socks->prev = s;
+        f->socks = s;
+        curl_multi_assign(f->multi, fd, s);
+    } else {
+        event_del(s->ev);
+        event_assign(s->ev, f->base, fd, flags, on_sock_event, f);
+    }
+    return event_add(s->ev, NULL) == 0 ? 0 : -1;
+}
+
+/* CURLMOPT_TIMERFUNCTION: curl wants a call after `ms` (-1 = never). A zero
+ * timeout is still a timer, not a direct call: we may be inside curl. */
+static int timer_cb(CURLM *multi, long ms, void *userp)
+{
+    fetch_t *f = userp;
+    if (ms < 0) {
+        evtimer_del(f->timer);
+        return 0;
+    }
+    struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+    return evtimer_add(f->timer, &tv) == 0 ? 0 : -1;
+}
+
+static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct fetch_req *r = userp;
+    size_t n = size * nmemb;
+    long status = 0;
+    curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (status < 200 || status > 299) {
+        /* An error page: keep its start for the message, drop the rest. */
+        size_t room = SNIPPET_MAX - r->snip_len;
+        size_t k = n < room ? n : room;
+        memcpy(r->snippet + r->snip_len, data, k);
+        r->snip_len += k;
+        return n;
+    }
+    r->body_bytes += n;
+    if (r->on_body && n) {
+        int rc = r->on_body(r->ctx, data, n);
+        if (rc < 0) {
+            r->body_rc = rc;
+            return 0; /* anything but n aborts the transfer */
+        }
+    }
+    return n;
+}
+
+/* ---- public ---- */
+
+fetch_t *fetch_new(struct event_base *base)
+{
+    pthread_once(&curl_once, curl_init_once);
+    if (curl_init_rc != CURLE_OK) {
+        log_err("fetch: curl_global_init failed: %s", curl_easy_strerror(curl_init_rc));
+        return NULL;
+    }
+    fetch_t *f = calloc(1, sizeof *f);
+    if (!f)
+        goto fail;
+    f->base = base;
+    f->multi = curl_multi_init();
+    f->timer = evtimer_new(base, on_timer, f);
+    if (!f->multi || !f->timer)
+        goto fail;
+    curl_multi_setopt(f->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+    curl_multi_setopt(f->multi, CURLMOPT_SOCKETDATA, f);
+    curl_multi_setopt(f->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+    curl_multi_setopt(f->multi, CURLMOPT_TIMERDATA, f);
+    return f;
+fail:
+    log_err("fetch: out of memory");
+    fetch_free(&f);
+    return NULL;
+}
+
+static bool set(CURLcode *acc, CURLcode c)
+{
+    if (*acc == CURLE_OK)
+        *acc = c;
+    return *acc == CURLE_OK;
+}
+
+static bool nonempty(const char *s)
+{
+    return s && *s;
+}
+
+static CURLcode apply_tls(CURL *e, const fetch_tls_t *tls)
+{
+    CURLcode c = CURLE_OK;
+    if (!tls)
+        return c;
+    if (nonempty(tls->ca_file))
+        set(&c, curl_easy_setopt(e, CURLOPT_CAINFO, tls->ca_file));
+    if (nonempty(tls->cert_file))
+        set(&c, curl_easy_setopt(e, CURLOPT_SSLCERT, tls->cert_file));
+    if (nonempty(tls->key_file))
+        set(&c, curl_easy_setopt(e, CURLOPT_SSLKEY, tls->key_file));
+    if (tls->skip_verify) {
+        set(&c, curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L));
+        set(&c, curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L));
+    }
+    return c;
+}
+
+static CURLcode apply_auth(struct fetch_req *r, const fetch_request_t *rq)
+{
+    CURL *e = r->easy;
+    CURLcode c = CURLE_OK;
+    if (nonempty(rq->user)) {
+        set(&c, curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC));
+        set(&c, curl_easy_setopt(e, CURLOPT_USERNAME, rq->user));
+        set(&c, curl_easy_setopt(e, CURLOPT_PASSWORD, rq->password ? rq->password : ""));
+    }
+    const char *lines[] = {"Accept: application/json",
+                           rq->post_json ? "Content-Type: application/json" : NULL,
+                           nonempty(rq->auth_header) ? rq->auth_header : NULL};
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        if (!lines[i])
+            continue;
+        struct curl_slist *t = curl_slist_append(r->headers, lines[i]);
+        if (!t)
+            return CURLE_OUT_OF_MEMORY; /* r->headers is freed with r */
+        r->headers = t;
+    }
+    set(&c, curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers));
+    if (rq->max_redirects > 0) {
+        set(&c, curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L));
+        set(&c, curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)rq->max_redirects));
+        /* The leader is another master of the same cluster: it needs the
+         * same credentials. Never downgrade https to http on the way. */
+        set(&c, curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 1L));
+        set(&c, curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR,
+                                 strncmp(rq->url, "https:", 6) == 0 ? "https" : "http,https"));
+        /* Keep the method (and body) on 301/302/303 like on 307/308. */
+        set(&c, curl_easy_setopt(e, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL));
+    }
+    return c;
+}
+
+static CURLcode configure(struct fetch_req *r, const fetch_request_t *rq)
+{
+    CURL *e = r->easy;
+    CURLcode c = CURLE_OK;
+    set(&c, curl_easy_setopt(e, CURLOPT_URL, rq->url));
+    set(&c, curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https"));
+    set(&c, curl_easy_setopt(e, CURLOPT_PRIVATE, r));
+    set(&c, curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L));
+    set(&c, curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf));
+    set(&c, curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb));
+    set(&c, curl_easy_setopt(e, CURLOPT_WRITEDATA, r));
+    set(&c, curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, rq->timeout_ms));
+    set(&c, curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, r->connect_timeout_ms));
+    /* "" = every encoding this libcurl decodes (gzip, deflate, br, zstd). */
+    set(&c, curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, ""));
+    set(&c, curl_easy_setopt(e, CURLOPT_USERAGENT, "mesos-dnsd/" MDNS_VERSION));
+#if LIBCURL_VERSION_NUM >= 0x075700
+    /* A transfer that ends (time-out, cancel) while a name is still being
+     * resolved would otherwise wait for the resolver thread, blocking the
+     * loop for as long as getaddrinfo takes; let the thread finish alone. */
+    set(&c, curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L));
+#endif
+    if (rq->post_json)
+        set(&c, curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, rq->post_json));
+    if (c == CURLE_OK)
+        c = apply_tls(e, rq->tls);
+    if (c == CURLE_OK)
+        c = apply_auth(r, rq);
+    return c;
+}
+
+fetch_req_t *fetch_start(fetch_t *f, const fetch_request_t *rq)
+{
+    if (!f || !rq || !rq->url || !rq->on_done || rq->timeout_ms <= 0)
+        return NULL;
+    struct fetch_req *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->f = f;
+    r->on_body = rq->on_body;
+    r->on_done = rq->on_done;
+    r->ctx = rq->ctx;
+    r->timeout_ms = rq->timeout_ms;
+    r->connect_timeout_ms = rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms : rq->timeout_ms;
+    r->easy = curl_easy_init();
+    if (!r->easy)
+        goto fail;
+    CURLcode c = configure(r, rq);
+    if (c != CURLE_OK) {
+        log_warn("fetch: cannot set up request to %s: %s", rq->url, curl_easy_strerror(c));
+        goto fail;
+    }
+    if (curl_multi_add_handle(f->multi, r->easy) != CURLM_OK) {
+        curl_easy_cleanup(r->easy);
+        r->easy = NULL;
+        goto fail;
+    }
+    r->next = f->reqs;
+    if (f->reqs)
+        f->reqs->prev = r;
+    f->reqs = r;
+    return r;
+fail:
+    if (r->easy) {
+        curl_easy_cleanup(r->easy);
+        r->easy = NULL;
+    }
+    req_destroy(r);
+    return NULL;
+}
+
+void fetch_cancel(fetch_req_t **rp)
+{
+    if (!rp || !*rp)
+        return;
+    struct fetch_req *r = *rp;
+    req_unlink(r);
+    req_destroy(r);
+    *rp = NULL;
+}
+
+void fetch_free(fetch_t **fp)
+{
+    if (!fp || !*fp)
+        return;
+    fetch_t *f = *fp;
+    while (f->reqs) {
+        struct fetch_req *r = f->reqs;
+        fetch_cancel(&r);
+    }
+    if (f->multi)
+        curl_multi_cleanup(f->multi);
+    while (f->socks)
+        sock_release(f, f->socks);
+    if (f->timer)
+        event_free(f->timer);
+    free(f);
+    *fp = NULL;
+}
+
+/* ---- URL of a master ---- */
+
+static bool host_char_ok(unsigned char c)
+{
+    return isalnum(c) || c == '.' || c == '-' || c == '_';
+}
+
+/* Split "host:port" / "[v6]:port" / "host"; host keeps its brackets. */
+static int split_master(const char *s, char *host, size_t hostlen, unsigned *port)
+{
+    const char *end, *colon = NULL;
+    size_t n;
+    if (*s == '[') {
+        end = strchr(s, ']');
+        if (!end || end == s + 1)
+            return -EINVAL;
+        for (const char *p = s + 1; p < end; p++)
+            if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.')
+                return -EINVAL;
+        n = (size_t)(end - s) + 1;
+        if (end[1] == ':')
+            colon = end + 1;
+        else if (end[1] != '\0')
+            return -EINVAL;
+    } else {
+        colon = strchr(s, ':');
+        if (colon && strchr(colon + 1, ':'))
+            return -EINVAL; /* bare IPv6: ambiguous without brackets */
+        n = colon ? (size_t)(colon - s) : strlen(s);
+        if (n == 0)
+            return -EINVAL;
+        for (size_t i = 0; i < n; i++)
+            if (!host_char_ok((unsigned char)s[i]))
+                return -EINVAL;
+    }
+    if (n + 1 > hostlen)
+        return -ENOSPC;
+    memcpy(host, s, n);
+    host[n] = '\0';
+    *port = 5050;
+    if (colon) {
+        char *e = NULL;
+        errno = 0;
+        unsigned long v = strtoul(colon + 1, &e, 10);
+        if (!isdigit((unsigned char)colon[1]) || *e != '\0' || errno || v == 0 || v > 65535)
+            return -EINVAL;
+        *port = (unsigned)v;
+    }
+    return 0;
+}
+
+int fetch_master_url(const char *master, bool https, const char *path, char *out, size_t outlen)
+{
+    char host[256];
+    unsigned port = 0;
+    if (!master || !path)
+        return -EINVAL;
+    if (strncmp(master, "http://", 7) == 0) {
+        https = false;
+        master += 7;
+    } else if (strncmp(master, "https://", 8) == 0) {
+        https = true;
+        master += 8;
+    }
+    char tmp[300];
+    size_t ml = strcspn(master, "/");
+    if (ml >= sizeof tmp)
+        return -EINVAL;
+    memcpy(tmp, master, ml);
+    tmp[ml] = '\0';
+    if (master[ml] == '/' && master[ml + 1] != '\0')
+        return -EINVAL; /* a path of its own: not a master address */
+    int rc = split_master(tmp, host, sizeof host, &port);
+    if (rc < 0)
+        return rc == -ENOSPC ? -EINVAL : rc;
+    int n = snprintf(out, outlen, "%s://%s:%u%s", https ? "https" : "http", host, port, path);
+    if (n < 0 || (size_t)n >= outlen)
+        return -ENOSPC;
+    return n;
+}

@@ -86,6 +86,9 @@ static void log_gen_stats(const zone_gen_stats_t *st)
     const char *ex = st->example ? st->example : "";
     if (st->name_too_long)
         log_warn("zone: %zu name(s) over 255 octets dropped (e.g. %s)", st->name_too_long, ex);
+    if (st->invalid_name)
+        log_warn("zone: %zu name(s) that cannot be DNS names left out (e.g. %s)",
+                 st->invalid_name, ex);
     if (st->unresolved)
         log_warn("zone: %zu host name(s) did not resolve; their records are left out (e.g. %s)",
                  st->unresolved, ex);

@@ -132,6 +132,8 @@ static void build_one(zone_updater_t *u, model_t *m, const char *label)
         return;
     }
     log_gen_stats(&st);
+    if (changed && u->p.on_publish)
+        u->p.on_publish(u->p.publish_ctx, serial);
     if (changed)
         log_info("zone: serial %u published: %zu records, %zu bytes, built in %.3f s", serial,
                  records, bytes, dt);

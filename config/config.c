@@ -74,6 +74,7 @@ const cfg_keydef_t cfg_keys[KEY_COUNT] = {
     [KEY_LISTENERS] = {"listeners", K_LIST, 0, 0, 0, 0},
     [KEY_ALLOW_RECURSION] = {"allowRecursion", K_LIST, 0, 0, 0, 0},
     [KEY_ALLOW_TRANSFER] = {"allowTransfer", K_LIST, 0, 0, 0, 0},
+    [KEY_ALSO_NOTIFY] = {"alsoNotify", K_LIST, 0, 0, 0, 0},
     [KEY_IDENTITY] = {"identity", K_STR, CF(identity), 0, 0, 0},
     [KEY_VERSION_BIND] = {"versionBind", K_STR, CF(version_bind), 0, 0, 0},
     [KEY_DCOS_CLUSTER_ID] = {"dcosClusterId", K_STR, CF(dcos_cluster_id), 0, 0, 0},
@@ -575,5 +576,6 @@ void config_free(config_t *c)
     free(c->zone_resolvers);
     free(c->allow_recursion);
     free(c->allow_transfer);
+    free(c->also_notify);
     memset(c, 0, sizeof *c);
 }

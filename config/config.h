@@ -100,6 +100,8 @@ typedef struct config {
     size_t n_allow_recursion;
     config_net_t *allow_transfer; /* allowTransfer (default loopback) */
     size_t n_allow_transfer;
+    config_addr_t *also_notify; /* alsoNotify: secondaries sent NOTIFY on change (port 53) */
+    size_t n_also_notify;
     char *identity;               /* identity: id.server / hostname.bind ("" = hostname) */
     char *version_bind;           /* versionBind: "" hides version.bind */
     char *dcos_cluster_id;        /* dcosClusterId: lowercase label, "" = none */

@@ -258,6 +258,17 @@ static int check_resolvers(cfg_ctx_t *x)
     return 0;
 }
 
+/* alsoNotify: secondaries told about every new serial (RFC 1996). */
+static int check_also_notify(cfg_ctx_t *x)
+{
+    cfg_strlist_t *l = &x->lists[KEY_ALSO_NOTIFY];
+    if (!l->seen)
+        return 0;
+    char what[80];
+    snprintf(what, sizeof what, "\"%.60s\"", cfg_kname(x, KEY_ALSO_NOTIFY));
+    return parse_servers(x, what, l, &x->c->also_notify, &x->c->n_also_notify);
+}
+
 static int cmp_zone(const void *a, const void *b)
 {
     return strcmp(((const config_zone_resolver_t *)a)->zone,
@@ -649,7 +660,7 @@ int cfg_check_all(cfg_ctx_t *x)
             0 ||
         (rc = check_acl(x, KEY_ALLOW_TRANSFER, &x->c->allow_transfer, &x->c->n_allow_transfer)) <
             0 ||
-        (rc = check_own(x)) < 0)
+        (rc = check_also_notify(x)) < 0 || (rc = check_own(x)) < 0)
         return rc;
     return 0;
 }

@@ -297,6 +297,8 @@ static void write_own(jsonw_t *w, const config_t *c)
     write_strv(w, "listeners", c->listeners, c->n_listeners, false);
     write_nets(w, "allowRecursion", c->allow_recursion, c->n_allow_recursion);
     write_nets(w, "allowTransfer", c->allow_transfer, c->n_allow_transfer);
+    jsonw_key(w, "alsoNotify");
+    write_addrs(w, c->also_notify, c->n_also_notify);
     jsonw_kv_str(w, "identity", c->identity);
     jsonw_kv_str(w, "versionBind", c->version_bind);
     jsonw_kv_str(w, "dcosClusterId", c->dcos_cluster_id);

@@ -2,7 +2,11 @@
  *
  * Decisions (documented for operators in the README via the lead):
  * - NOTIFY and other opcodes than QUERY get NOTIMP with the header only.
- * - AXFR/IXFR get NOTIMP over UDP and TCP until the transfer code exists.
+ * - AXFR/IXFR of the apex over TCP: ANSWER_XFR (the caller streams it); IXFR
+ *   over UDP: the apex SOA alone (RFC 1995 §2: the secondary compares serials
+ *   and comes back over TCP); AXFR over UDP: NOTIMP; a name below the apex:
+ *   NOTAUTH; outside the zone or under the DC/OS suffix: REFUSED (transfers
+ *   are never forwarded).
  * - QTYPE OPT, TKEY or TSIG in a question is FORMERR (meta types).
  * - ANY is answered with every RRset of the node (not RFC 8482 minimal):
  *   our RRsets are small and the same data is one A/SRV query away.
@@ -32,6 +36,7 @@ typedef struct ans {
     bool with_opt;       /* append an OPT record */
     bool aa, tc, cut;    /* AA bit, TC bit, records left out */
     bool noted;          /* the apex in the question known to the writer */
+    bool tcp;            /* the query came over TCP */
     size_t apex_off;     /* where the (renamed) apex ends the question */
     const uint8_t *apex; /* zone apex, lowercase wire */
     size_t apex_len;
@@ -713,6 +718,31 @@ static void set_limit(ans_t *a, bool tcp, size_t cap)
     a->w->cap = lim - (a->with_opt ? WIRE_OPT_LEN : 0);
 }
 
+#define DNS_RCODE_NOTAUTH 9
+
+/* AXFR/IXFR: only for the apex of our own zone, never forwarded. */
+static void answer_transfer(ans_t *a, answer_result_t *res)
+{
+    answer_ctx_t *ctx = a->ctx;
+    if (!normalise(a) || a->sfx) {
+        finish(a, DNS_RCODE_REFUSED, res);
+    } else if (!a->z) {
+        finish(a, DNS_RCODE_SERVFAIL, res);
+    } else if (!qname_is(ctx, a->apex, a->apex_len)) {
+        finish(a, DNS_RCODE_NOTAUTH, res);
+    } else if (a->tcp) {
+        res->action = ANSWER_XFR;
+        res->len = 0;
+    } else if (ctx->q.qtype == RRTYPE_AXFR) {
+        finish(a, DNS_RCODE_NOTIMP, res);
+    } else {
+        a->apex_off = apex_in_question(a);
+        a->aa = true;
+        answer_rrset(a, zone_node_rrset(zone_snap_apex_node(a->z), RRTYPE_SOA));
+        finish(a, DNS_RCODE_NOERROR, res);
+    }
+}
+
 /* After a well-formed question: class, type and name decide. */
 static void dispatch(ans_t *a, answer_result_t *res)
 {
@@ -725,9 +755,7 @@ static void dispatch(ans_t *a, answer_result_t *res)
     } else if (qt == RRTYPE_OPT || qt == 249 /* TKEY */ || qt == 250 /* TSIG */) {
         finish(a, DNS_RCODE_FORMERR, res);
     } else if (qt == RRTYPE_AXFR || qt == RRTYPE_IXFR) {
-        /* Zone transfers are not implemented yet, over UDP or TCP: NOTIMP
-         * tells a secondary so at once. The transfer code will take TCP. */
-        finish(a, DNS_RCODE_NOTIMP, res);
+        answer_transfer(a, res);
     } else if (!normalise(a)) {
         if (a->ctx->cfg->external_on) {
             res->action = ANSWER_FORWARD;
@@ -745,7 +773,7 @@ static void dispatch(ans_t *a, answer_result_t *res)
 void answer_query(answer_ctx_t *ctx, const zone_snap_t *z, const uint8_t *query, size_t qlen,
                   bool tcp, uint8_t *out, size_t cap, answer_result_t *res)
 {
-    ans_t a = {.ctx = ctx, .z = z, .query = query, .w = &ctx->w};
+    ans_t a = {.ctx = ctx, .z = z, .query = query, .w = &ctx->w, .tcp = tcp};
     wire_query_t *q = &ctx->q;
     *res = (answer_result_t){.action = ANSWER_DROP};
     /* Too short for a header, or a response: never answer (no loops). */
@@ -765,7 +793,10 @@ void answer_query(answer_ctx_t *ctx, const zone_snap_t *z, const uint8_t *query,
     memcpy(out + WIRE_HDR_LEN, query + WIRE_HDR_LEN, q->qend - WIRE_HDR_LEN);
     a.w->len = q->qend;
     a.with_question = true;
-    if (q->ancount || q->nscount || wire_parse_edns(query, qlen, q) < 0) {
+    /* Only an IXFR query carries a record outside ADDITIONAL: the
+     * secondary's SOA in AUTHORITY (RFC 1995 §3). */
+    bool ixfr_soa = q->qtype == RRTYPE_IXFR && q->nscount == 1;
+    if (q->ancount || (q->nscount && !ixfr_soa) || wire_parse_edns(query, qlen, q) < 0) {
         finish(&a, DNS_RCODE_FORMERR, res);
         return;
     }

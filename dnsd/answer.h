@@ -43,6 +43,8 @@ enum answer_action {
     ANSWER_DROP,     /* send nothing (unparseable header, a response, ...) */
     ANSWER_FORWARD,  /* name outside the zone and forwarding allowed: the
                         caller forwards the original query upstream */
+    ANSWER_XFR,      /* AXFR/IXFR of the zone apex over TCP: the caller checks
+                        allowTransfer and streams it with dnsd/xfr.h */
 };
 
 typedef struct answer_result {

@@ -337,18 +337,21 @@ uint16_t dnsd_server_port(const dnsd_server_t *s)
     return s->port;
 }
 
-bool dnsd_recursion_allowed(const dnsd_worker_t *w, const struct sockaddr *peer)
+bool dnsd_peer_allowed(const struct sockaddr *peer, const config_net_t *nets, size_t n)
 {
     int family = peer->sa_family;
     const uint8_t *addr = family == AF_INET6
                               ? ((const struct sockaddr_in6 *)peer)->sin6_addr.s6_addr
                               : (const uint8_t *)&((const struct sockaddr_in *)peer)->sin_addr;
-    for (size_t i = 0; i < w->params->n_allow_recursion; i++) {
-        const config_net_t *n = &w->params->allow_recursion[i];
-        if (netaddr_net_contains(n->family, n->addr, n->prefix, family, addr))
+    for (size_t i = 0; i < n; i++)
+        if (netaddr_net_contains(nets[i].family, nets[i].addr, nets[i].prefix, family, addr))
             return true;
-    }
     return false;
+}
+
+bool dnsd_recursion_allowed(const dnsd_worker_t *w, const struct sockaddr *peer)
+{
+    return dnsd_peer_allowed(peer, w->params->allow_recursion, w->params->n_allow_recursion);
 }
 
 size_t dnsd_error_reply(const uint8_t *q, size_t qlen, uint16_t rcode, uint8_t *out, size_t cap)

@@ -29,6 +29,8 @@ typedef struct dnsd_server_params {
     fwd_upstreams_t *upstreams;      /* NULL: outside names can only get SERVFAIL */
     const config_net_t *allow_recursion; /* clients allowed to use forwarding */
     size_t n_allow_recursion;
+    const config_net_t *allow_transfer;  /* clients allowed AXFR/IXFR */
+    size_t n_allow_transfer;
     const char *const *listen;       /* IP literals; "0.0.0.0" = every IPv4 and IPv6 address */
     size_t n_listen;
     uint16_t port;

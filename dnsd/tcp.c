@@ -2,18 +2,22 @@
  * answered in arrival order (forwarded ones when the upstream answers), an
  * idle timeout, a per-worker connection limit, and back-pressure when a
  * client does not read its answers. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <urcu/urcu-memb.h>
 
+#include "common/log.h"
 #include "dnsd/worker.h"
+#include "dnsd/xfr.h"
 
 #define TCP_MSG_MAX    65535
 #define TCP_OUT_HIGH   (256 * 1024) /* stop reading while this much is unsent */
@@ -25,6 +29,8 @@ struct tcp_conn {
     struct bufferevent *bev; /* NULL = free slot */
     uint32_t gen;            /* bumped on close: stale forward replies are dropped */
     bool paused;             /* reading stopped for back-pressure */
+    xfr_t *xfr;              /* zone transfer in progress; queries wait */
+    dnsd_sockaddr_t peer;
 };
 
 /* A TCP client waiting for a forwarded answer. */
@@ -39,8 +45,36 @@ static int max_conns(const dnsd_worker_t *w)
     return w->params->tcp_max_conns > 0 ? w->params->tcp_max_conns : TCP_MAX_CONNS;
 }
 
+static void peer_text(const struct tcp_conn *c, char *out, size_t len)
+{
+    const void *a = c->peer.sa.sa_family == AF_INET6 ? (const void *)&c->peer.in6.sin6_addr
+                                                     : (const void *)&c->peer.in4.sin_addr;
+    if (!inet_ntop(c->peer.sa.sa_family, a, out, (socklen_t)len))
+        snprintf(out, len, "?");
+}
+
+static void xfr_finish(struct tcp_conn *c, bool complete)
+{
+    uint32_t serial;
+    uint64_t records, messages;
+    bool full;
+    char peer[INET6_ADDRSTRLEN];
+    xfr_counts(c->xfr, &serial, &records, &messages, &full);
+    peer_text(c, peer, sizeof peer);
+    if (complete)
+        log_info("xfr: serial %u to %s: %s, %llu records in %llu messages", serial, peer,
+                 full ? "full zone" : "up to date (SOA only)", (unsigned long long)records,
+                 (unsigned long long)messages);
+    else
+        log_info("xfr: serial %u to %s aborted after %llu records", serial, peer,
+                 (unsigned long long)records);
+    xfr_free(&c->xfr);
+}
+
 static void conn_close(struct tcp_conn *c)
 {
+    if (c->xfr)
+        xfr_finish(c, false);
     bufferevent_free(c->bev); /* closes the socket */
     c->bev = NULL;
     c->gen++;
@@ -71,21 +105,67 @@ static void forward_query(struct tcp_conn *c, const uint8_t *q, size_t qlen)
         conn_send(c, w->tcp_out, len);
 }
 
+/* Queue transfer messages until the output buffer is full or the zone is
+ * done; called again from conn_drained as the client reads. */
+static void xfr_pump(struct tcp_conn *c)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    while (c->xfr && evbuffer_get_length(out) < TCP_OUT_HIGH) {
+        size_t len = xfr_next(c->xfr, c->w->tcp_out, TCP_MSG_MAX);
+        if (len == 0) {
+            xfr_finish(c, true);
+            bufferevent_enable(c->bev, EV_READ); /* next pipelined query */
+            break;
+        }
+        conn_send(c, c->w->tcp_out, len);
+    }
+}
+
+/* AXFR/IXFR: allowTransfer decides; then stream from a held version. */
+static uint16_t start_transfer(struct tcp_conn *c, size_t qlen)
+{
+    dnsd_worker_t *w = c->w;
+    const dnsd_server_params_t *p = w->params;
+    if (!dnsd_peer_allowed(&c->peer.sa, p->allow_transfer, p->n_allow_transfer)) {
+        char peer[INET6_ADDRSTRLEN];
+        peer_text(c, peer, sizeof peer);
+        log_info("xfr: refused %s: not in allowTransfer", peer);
+        return DNS_RCODE_REFUSED;
+    }
+    urcu_memb_read_lock();
+    c->xfr = xfr_start(p->db, w->tcp_in, qlen);
+    urcu_memb_read_unlock();
+    if (!c->xfr)
+        return DNS_RCODE_SERVFAIL;
+    /* Not reading while streaming: no read timeout cuts a long transfer,
+     * and pipelined queries wait their turn in the input buffer. */
+    bufferevent_disable(c->bev, EV_READ);
+    xfr_pump(c);
+    return DNS_RCODE_NOERROR;
+}
+
 static void handle_message(struct tcp_conn *c, size_t qlen)
 {
     dnsd_worker_t *w = c->w;
     answer_result_t res;
-    struct sockaddr_storage peer;
-    socklen_t plen = sizeof peer;
     DNSD_STAT_INC(&w->stats, tcp_queries);
     urcu_memb_read_lock();
     const zone_version_t *v = zonedb_current(w->params->db);
     answer_query(&w->actx, v ? v->snap : NULL, w->tcp_in, qlen, true, w->tcp_out, TCP_MSG_MAX,
                  &res);
     urcu_memb_read_unlock();
+    if (res.action == ANSWER_XFR) {
+        uint16_t rc = start_transfer(c, qlen);
+        dnsd_stats_count(&w->stats, res.qtype, rc);
+        if (rc == DNS_RCODE_NOERROR)
+            return;
+        res.len = dnsd_error_reply(w->tcp_in, qlen, rc, w->tcp_out, TCP_MSG_MAX);
+        if (res.len)
+            conn_send(c, w->tcp_out, res.len);
+        return;
+    }
     if (res.action == ANSWER_FORWARD) {
-        if (w->fwd && getpeername(bufferevent_getfd(c->bev), (struct sockaddr *)&peer, &plen) == 0 &&
-            dnsd_recursion_allowed(w, (struct sockaddr *)&peer)) {
+        if (w->fwd && dnsd_recursion_allowed(w, &c->peer.sa)) {
             forward_query(c, w->tcp_in, qlen);
             return;
         }
@@ -110,7 +190,7 @@ static void conn_readable(struct bufferevent *bev, void *arg)
     struct evbuffer *in = bufferevent_get_input(bev);
     uint64_t t0 = dnsd_now_us();
     uint64_t answered = 0;
-    for (;;) {
+    while (!c->xfr) {
         if (evbuffer_get_length(bufferevent_get_output(bev)) > TCP_OUT_HIGH) {
             bufferevent_disable(bev, EV_READ); /* resumed by conn_drained */
             c->paused = true;
@@ -139,6 +219,13 @@ static void conn_readable(struct bufferevent *bev, void *arg)
 static void conn_drained(struct bufferevent *bev, void *arg)
 {
     struct tcp_conn *c = arg;
+    if (c->xfr) {
+        xfr_pump(c);
+        if (c->xfr)
+            return;
+        conn_readable(bev, c); /* queries that arrived during the transfer */
+        return;
+    }
     if (c->paused) {
         c->paused = false;
         bufferevent_enable(bev, EV_READ);
@@ -175,11 +262,15 @@ static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sock
     DNSD_STAT_INC(&w->stats, tcp_accepted);
     c->w = w;
     c->bev = bev;
+    memset(&c->peer, 0, sizeof c->peer);
+    memcpy(&c->peer, sa, (size_t)salen < sizeof c->peer ? (size_t)salen : sizeof c->peer);
     w->n_conns++;
     int ms = w->params->tcp_idle_ms > 0 ? w->params->tcp_idle_ms : TCP_IDLE_MS;
     struct timeval idle = {ms / 1000, (ms % 1000) * 1000};
     bufferevent_setcb(bev, conn_readable, conn_drained, conn_event, c);
     bufferevent_set_timeouts(bev, &idle, &idle);
+    /* Resume paused reading / transfers once half the backlog is sent. */
+    bufferevent_setwatermark(bev, EV_WRITE, TCP_OUT_HIGH / 2, 0);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 

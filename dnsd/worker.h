@@ -58,6 +58,9 @@ typedef struct dnsd_worker {
  * reply back to the right transport. */
 enum { DNSD_CLIENT_UDP = 1, DNSD_CLIENT_TCP = 2 };
 
+/* True when `peer` lies in one of the `n` networks (allowRecursion,
+ * allowTransfer); IPv4-mapped IPv6 peers match IPv4 networks. */
+bool dnsd_peer_allowed(const struct sockaddr *peer, const config_net_t *nets, size_t n);
 /* True when `peer` may use forwarding (allowRecursion). */
 bool dnsd_recursion_allowed(const dnsd_worker_t *w, const struct sockaddr *peer);
 /* Build a header-and-question-only response with `rcode` to `query`

@@ -27,6 +27,13 @@ void hostcache_free(hostcache_t **c);
 hostmap_t *hostcache_resolve(hostcache_t *c, const model_t *m, const char *const *extra,
                              size_t n_extra);
 
+/* Cap the time one resolve spends in getaddrinfo (default 10 s); names not
+ * reached within it are left out of that hostmap and not cached, so the
+ * next resolve tries them. 0 = answer from the cache only. */
+void hostcache_set_budget(hostcache_t *c, int budget_ms);
+/* getaddrinfo calls made so far (metrics, tests). */
+unsigned long hostcache_queries(const hostcache_t *c);
+
 /* A zone_gen_lookup_fn: `ctx` is a const hostmap_t *. */
 size_t hostmap_lookup(void *ctx, const char *host, const model_ip_t **ips);
 void hostmap_free(hostmap_t **m);

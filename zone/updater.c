@@ -86,6 +86,9 @@ static void log_gen_stats(const zone_gen_stats_t *st)
     const char *ex = st->example ? st->example : "";
     if (st->name_too_long)
         log_warn("zone: %zu name(s) over 255 octets dropped (e.g. %s)", st->name_too_long, ex);
+    if (st->invalid_name)
+        log_warn("zone: %zu name(s) that cannot be DNS names left out (e.g. %s)",
+                 st->invalid_name, ex);
     if (st->unresolved)
         log_warn("zone: %zu host name(s) did not resolve; their records are left out (e.g. %s)",
                  st->unresolved, ex);
@@ -129,6 +132,8 @@ static void build_one(zone_updater_t *u, model_t *m, const char *label)
         return;
     }
     log_gen_stats(&st);
+    if (changed && u->p.on_publish)
+        u->p.on_publish(u->p.publish_ctx, serial);
     if (changed)
         log_info("zone: serial %u published: %zu records, %zu bytes, built in %.3f s", serial,
                  records, bytes, dt);

@@ -23,6 +23,10 @@ typedef struct zone_updater_params {
     const zone_gen_cfg_t *gen;   /* must outlive the updater */
     zone_soa_params_t soa;       /* strings must outlive the updater */
     const char *dcos_label;      /* initial DC/OS cluster-ID label, NULL = none */
+    /* Called on the updater thread after each publish of a new serial
+     * (e.g. to send NOTIFY); may be NULL. Must not block. */
+    void (*on_publish)(void *ctx, uint32_t serial);
+    void *publish_ctx;
 } zone_updater_params_t;
 
 typedef struct zone_updater_stats {

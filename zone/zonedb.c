@@ -6,6 +6,7 @@
 #include "zone/zonedb.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 #include <urcu/urcu-memb.h>
@@ -14,6 +15,7 @@ struct version {
     zone_version_t v;  /* first: readers get &version->v */
     zone_snap_t *snap; /* owned; v.snap is the same pointer, const */
     struct rcu_head rcu;
+    int holds;         /* 1 for being published + zonedb_hold() holders */
 };
 
 struct zonedb {
@@ -38,9 +40,35 @@ static void version_free(struct version *v)
     free(v);
 }
 
+static void version_unhold(struct version *v)
+{
+    if (__atomic_sub_fetch(&v->holds, 1, __ATOMIC_ACQ_REL) == 0)
+        version_free(v);
+}
+
+/* The grace period after unpublishing drops the publication's hold. */
 static void version_free_rcu(struct rcu_head *head)
 {
-    version_free(caa_container_of(head, struct version, rcu));
+    version_unhold(caa_container_of(head, struct version, rcu));
+}
+
+const zone_version_t *zonedb_hold(zonedb_t *db)
+{
+    struct version *v = rcu_dereference(db->live);
+    if (!v)
+        return NULL;
+    /* Safe inside the read section: the publication's hold is only
+     * dropped after a grace period, so holds cannot have reached 0. */
+    __atomic_add_fetch(&v->holds, 1, __ATOMIC_ACQ_REL);
+    return &v->v;
+}
+
+void zonedb_release(const zone_version_t **pv)
+{
+    if (!pv || !*pv)
+        return;
+    version_unhold((struct version *)(uintptr_t)*pv);
+    *pv = NULL;
 }
 
 zonedb_t *zonedb_new(void)
@@ -67,7 +95,7 @@ void zonedb_free(zonedb_t **pdb)
     urcu_memb_synchronize_rcu(); /* readers of `old` are gone */
     urcu_memb_barrier();         /* older versions' call_rcu frees have run */
     if (old)
-        version_free(old);
+        version_unhold(old); /* freed here unless a transfer still holds it */
     free(db);
     *pdb = NULL;
 }
@@ -125,6 +153,7 @@ int zonedb_publish(zonedb_t *db, zone_snap_t **snap, model_t *model, hostmap_t *
     }
     v->v.serial = serial;
     v->v.published_ms = now;
+    v->holds = 1;
     rcu_set_pointer(&db->live, v);
     if (live)
         urcu_memb_call_rcu(&live->rcu, version_free_rcu);

@@ -50,6 +50,14 @@ const zone_version_t *zonedb_current(zonedb_t *db);
 int zonedb_publish(zonedb_t *db, zone_snap_t **snap, model_t *model, hostmap_t **hosts,
                    bool *changed);
 
+/* Keep the live version beyond the read section (e.g. a zone transfer
+ * that streams for seconds): call inside urcu_memb_read_lock(), then the
+ * version stays valid until zonedb_release() from any thread, even after it
+ * is replaced. NULL before the first publish. */
+const zone_version_t *zonedb_hold(zonedb_t *db);
+/* Drop a hold; the last one frees the version. NULL-safe; sets *v NULL. */
+void zonedb_release(const zone_version_t **v);
+
 /* Publisher-side view of the live serial (0 before the first publish). */
 uint32_t zonedb_serial(const zonedb_t *db);
 

@@ -23,7 +23,7 @@
  *     render summary                      records without RDATA, counted
  *     size                                append "size <response bytes>"
  *     expect
- *     <lines>                             or just DROP / FORWARD
+ *     <lines>                             or just DROP / FORWARD / XFR
  *     end
  */
 #include <arpa/inet.h>
@@ -345,6 +345,8 @@ static char *render_result(golden_case_t *c, const answer_result_t *res, const u
         return strcpy(text, "DROP\n");
     if (res->action == ANSWER_FORWARD)
         return strcpy(text, "FORWARD\n");
+    if (res->action == ANSWER_XFR)
+        return strcpy(text, "XFR\n");
     int n = wiretext_render(out, res->len, c->summary ? WIRETEXT_SUMMARY : WIRETEXT_SORT, text,
                             sizeof text - 64);
     if (n < 0)

@@ -246,22 +246,26 @@ static void no_zone(http_resp_t *r)
     http_resp_text(r, 503, "503: no zone published yet\n");
 }
 
+/* The live version, held beyond the read section: the big exports take
+ * up to seconds on large clusters, which a read section must not. */
+static const zone_version_t *hold(zonedb_t *db)
+{
+    urcu_memb_read_lock();
+    const zone_version_t *v = zonedb_hold(db);
+    urcu_memb_read_unlock();
+    return v;
+}
+
 void http_api_enumerate(const http_ctx_t *c, http_resp_t *r)
 {
-    int rc = 0;
-    bool have = false;
-    /* The version's host map dies with the version: generate inside the
-     * read section (no blocking in here, only CPU and malloc). */
-    urcu_memb_read_lock();
-    const zone_version_t *v = zonedb_current(c->p->db);
-    if (v) {
-        have = true;
-        rc = enumerate_json(v->model, c->p->gen, v->hosts, &r->body);
-    }
-    urcu_memb_read_unlock();
-    if (!have)
+    const zone_version_t *v = hold(c->p->db);
+    if (!v) {
         no_zone(r);
-    else if (rc != 0)
+        return;
+    }
+    int rc = enumerate_json(v->model, c->p->gen, v->hosts, &r->body);
+    zonedb_release(&v);
+    if (rc != 0)
         http_resp_oom(r);
     else
         json_done(r);
@@ -271,18 +275,14 @@ void http_api_axfr(const http_ctx_t *c, http_resp_t *r)
 {
     const config_t *cfg = c->p->cfg;
     export_axfr_params_t ap = {cfg->ttl, cfg->refresh_seconds, cfg->domain};
-    int rc = 0;
-    bool have = false;
-    urcu_memb_read_lock();
-    const zone_version_t *v = zonedb_current(c->p->db);
-    if (v) {
-        have = true;
-        rc = export_axfr_json(v->snap, &ap, &r->body);
-    }
-    urcu_memb_read_unlock();
-    if (!have)
+    const zone_version_t *v = hold(c->p->db);
+    if (!v) {
         no_zone(r);
-    else if (rc != 0)
+        return;
+    }
+    int rc = export_axfr_json(v->snap, &ap, &r->body);
+    zonedb_release(&v);
+    if (rc != 0)
         http_resp_oom(r);
     else
         json_done(r);

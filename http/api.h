@@ -4,7 +4,8 @@
  *
  * Each handler fills `r` (status, content type, body). Lookups read the live
  * zone inside one short RCU read section on the calling thread, which must
- * be an RCU reader (http_resp_rcu_reader). */
+ * be an RCU reader (http_resp_rcu_reader); the big exports (/v1/enumerate,
+ * /v1/axfr) hold the version with zonedb_hold() and run outside it. */
 #ifndef MDNS_HTTP_API_H
 #define MDNS_HTTP_API_H
 

@@ -248,18 +248,17 @@ void http_bind_secondary(const http_ctx_t *c, http_resp_t *r)
 
 void http_bind_zone(const http_ctx_t *c, http_resp_t *r)
 {
-    int rc = 0;
-    bool have = false;
+    /* Held, not read-locked: the export takes seconds on large clusters. */
     urcu_memb_read_lock();
-    const zone_version_t *v = zonedb_current(c->p->db);
-    if (v) {
-        have = true;
-        rc = export_master_file(v->snap, &r->body);
-    }
+    const zone_version_t *v = zonedb_hold(c->p->db);
     urcu_memb_read_unlock();
-    if (!have)
+    if (!v) {
         http_resp_text(r, 503, "503: no zone published yet\n");
-    else if (rc != 0)
+        return;
+    }
+    int rc = export_master_file(v->snap, &r->body);
+    zonedb_release(&v);
+    if (rc != 0)
         http_resp_oom(r);
     else
         text_done(r);

@@ -132,10 +132,44 @@ static void set_port(listen_addr_t *la, uint16_t port)
         la->sa.in4.sin_port = htons(port);
 }
 
+/* SO_REUSEPORT lets any process of the same user join a port group, so a
+ * second daemon started on a taken port would silently get half of the
+ * queries. Binding once without SO_REUSEPORT first fails with EADDRINUSE
+ * whenever anybody holds the port. */
+static int probe_free(const listen_addr_t *la, int type)
+{
+    int fd = socket(la->sa.sa.sa_family, type | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    int rc = 0;
+    if (la->sa.sa.sa_family == AF_INET6)
+        rc = set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, la->dual ? 0 : 1);
+    if (type == SOCK_STREAM)
+        rc |= set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1); /* TIME_WAIT is no conflict */
+    if (rc != 0 || bind(fd, &la->sa.sa, la->len) != 0)
+        rc = -errno;
+    close(fd);
+    return rc;
+}
+
 /* Open the UDP and TCP socket of every worker for one address. */
 static int bind_address(dnsd_server_t *s, listen_addr_t *la, size_t slot, char *err,
                         size_t errlen, const char *text)
 {
+    for (int type = SOCK_DGRAM; s->port != 0; type = SOCK_STREAM) {
+        int rc = probe_free(la, type);
+        if (rc == -EAFNOSUPPORT && la->dual) {
+            to_ipv4_any(la, s->port);
+            rc = probe_free(la, type);
+        }
+        if (rc != 0) {
+            snprintf(err, errlen, "dns: cannot bind %s %s port %u: %s", text,
+                     type == SOCK_DGRAM ? "udp" : "tcp", s->port, strerror(-rc));
+            return rc;
+        }
+        if (type == SOCK_STREAM)
+            break;
+    }
     for (int i = 0; i < s->n_workers; i++) {
         dnsd_worker_t *w = &s->workers[i];
         for (int type = SOCK_DGRAM;; type = SOCK_STREAM) {

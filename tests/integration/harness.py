@@ -248,16 +248,16 @@ controls {{ }};
 """
 
 
-def start_named(tmp_path, body, files=None, options="", name="named"):
-    """Start a real named in the foreground (-g) on a free port with
-    named_conf(...body...) and `files` (name -> text) in its own directory;
-    wait until it answers. Returns a Named."""
+def start_named(tmp_path, body, files=None, options="", name="named", port=None):
+    """Start a real named in the foreground (-g) on `port` (default: a free
+    one) with named_conf(...body...) and `files` (name -> text) in its own
+    directory; wait until it answers. Returns a Named."""
     workdir = os.path.join(str(tmp_path), f"{name}-{free_port()}")
     os.makedirs(workdir)
     for fname, text in (files or {}).items():
         with open(os.path.join(workdir, fname), "w") as f:
             f.write(text)
-    port = free_port()
+    port = port or free_port()
     conf = os.path.join(workdir, "named.conf")
     with open(conf, "w") as f:
         f.write(named_conf(workdir, port, body, options))

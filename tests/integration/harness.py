@@ -124,8 +124,10 @@ def _launch(tmp_path, state_file, config):
         json.dump(cfg, f, indent=1)
     log_path = cfg_path[:-5] + ".log"
     log = open(log_path, "w")
-    proc = subprocess.Popen([MDNSD_BIN, "-config", cfg_path, "--state-file", state_file,
-                             "-v", "1"], stdout=log, stderr=subprocess.STDOUT)
+    argv = [MDNSD_BIN, "-config", cfg_path, "-v", "1"]
+    if state_file:  # None: read the cluster from `masters` / `zk` in config
+        argv += ["--state-file", state_file]
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
     log.close()
     d = Daemon(proc, dns_port, http_port, cfg_path, log_path, cfg)
 

@@ -9,6 +9,7 @@
 
 #include "common/errcode.h"
 #include "common/log.h"
+#include "common/prom.h"
 #include "zone/hostcache.h"
 
 #define HOSTCACHE_TTL_S     300
@@ -267,24 +268,16 @@ void zone_updater_prometheus(zone_updater_t *u, buf_t *out)
 {
     zone_updater_stats_t s;
     zone_updater_stats(u, &s);
-    static const char *const fmt_g = "# HELP %s %s\n# TYPE %s gauge\n%s %.15g\n";
-    static const char *const fmt_c = "# HELP %s %s\n# TYPE %s counter\n%s %llu\n";
-#define GAUGE(n, h, v) buf_printf(out, fmt_g, n, h, n, n, (double)(v))
-#define COUNTER(n, h, v) buf_printf(out, fmt_c, n, h, n, n, (unsigned long long)(v))
-    buf_printf(out, "# HELP mesosdnsd_zone_serial SOA serial of the live zone.\n"
-                    "# TYPE mesosdnsd_zone_serial gauge\nmesosdnsd_zone_serial %u\n",
-               s.serial);
-    GAUGE("mesosdnsd_zone_records", "Records in the live zone.", s.records);
-    GAUGE("mesosdnsd_zone_snapshot_bytes", "Memory held by the live zone snapshot.",
-          s.snapshot_bytes);
-    COUNTER("mesosdnsd_zone_builds_total", "Zone snapshots built.", s.builds);
-    COUNTER("mesosdnsd_zone_publishes_total", "Snapshots published (content changed).",
-            s.publishes);
-    COUNTER("mesosdnsd_zone_build_failures_total", "Zone builds that failed.", s.failures);
-    GAUGE("mesosdnsd_zone_last_build_duration_seconds",
-          "Resolve + generate + index time of the last build.", s.last_build_s);
-    GAUGE("mesosdnsd_zone_last_build_timestamp_seconds", "Unix time the last build finished.",
-          s.last_build_ms / 1000.0);
-#undef GAUGE
-#undef COUNTER
+    /* The live zone's serial, records and size are http/'s gauges (read
+     * from zonedb); this section has the builder's own figures only. */
+    prom_metric(out, "mesosdnsd_zone_builds_total", "counter", "Zone snapshots built.", NULL,
+                (double)s.builds);
+    prom_metric(out, "mesosdnsd_zone_publishes_total", "counter",
+                "Snapshots published (content changed).", NULL, (double)s.publishes);
+    prom_metric(out, "mesosdnsd_zone_build_failures_total", "counter", "Zone builds that failed.",
+                NULL, (double)s.failures);
+    prom_metric(out, "mesosdnsd_zone_last_build_duration_seconds", "gauge",
+                "Resolve + generate + index time of the last build.", NULL, s.last_build_s);
+    prom_metric(out, "mesosdnsd_zone_last_build_timestamp_seconds", "gauge",
+                "Unix time the last build finished.", NULL, (double)s.last_build_ms / 1000.0);
 }

@@ -53,7 +53,10 @@ void zone_updater_set_dcos_label(zone_updater_t *u, const char *label);
  * Returns true when idle (tests and benchmarks use it). */
 bool zone_updater_wait_idle(zone_updater_t *u, int timeout_ms);
 void zone_updater_stats(zone_updater_t *u, zone_updater_stats_t *out);
-/* Append the stats as Prometheus text exposition (mesosdnsd_zone_*). */
+/* Append the builder's figures as Prometheus text exposition:
+ * mesosdnsd_zone_builds_total, _publishes_total, _build_failures_total,
+ * _last_build_duration_seconds, _last_build_timestamp_seconds. (The live
+ * zone's serial, records and size are http/'s families.) */
 void zone_updater_prometheus(zone_updater_t *u, buf_t *out);
 /* Stop the thread and free. NULL-safe; sets *u NULL. */
 void zone_updater_stop(zone_updater_t **u);

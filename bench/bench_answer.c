@@ -8,8 +8,15 @@
  * 10 A in ADDITIONAL), and NXDOMAIN; 4096 distinct queries per kind, mixed
  * case, cycled.
  *
- * Usage: bench_answer [tasks] [iterations per kind] [kind: A|SRV|NX|all]
- * Prints queries per CPU-second and ns per query for each kind. For
+ * Usage: bench_answer [tasks] [iterations per kind] [kind: A|SRV|NX|all] [batch]
+ * Prints queries per CPU-second and ns per query for each kind.
+ *
+ * With `batch` > 0 the queries ask for random apps of the whole zone
+ * (65536 distinct queries, so a big zone is as cold in the cache as in a
+ * busy server) and are answered in batches as dnsd/udp.c does: each kind
+ * twice, without and with the batch prefetch (answer_hint, answer_hint_node
+ * and answer_hint_rrsets, each for the whole batch, before answering it).
+ * For
  * instruction counts run one kind under callgrind:
  *   valgrind --tool=callgrind --toggle-collect=answer_query \
  *       build/bench/bench_answer 100000 200000 A
@@ -99,10 +106,10 @@ typedef struct qset {
     size_t len[NQ];
 } qset_t;
 
-/* One query; letters of the name alternate case (0x20-style). */
-static void make(qset_t *s, int i, const char *name, uint16_t type, bool edns)
+/* One query into q (at least 300 bytes); returns its length. Letters of
+ * the name alternate case (0x20-style). */
+static size_t make_query(uint8_t *q, int i, const char *name, uint16_t type, bool edns)
 {
-    uint8_t *q = s->q[i];
     memset(q, 0, 12);
     wire_put16(q, (uint16_t)i);
     q[2] = 1; /* RD */
@@ -124,7 +131,12 @@ static void make(qset_t *s, int i, const char *name, uint16_t type, bool edns)
         wire_put16(q + p + 3, 1232);
         p += 11;
     }
-    s->len[i] = p;
+    return p;
+}
+
+static void make(qset_t *s, int i, const char *name, uint16_t type, bool edns)
+{
+    s->len[i] = make_query(s->q[i], i, name, type, edns);
 }
 
 static double cpu_now(void)
@@ -153,11 +165,76 @@ static void run(const char *kind, answer_ctx_t *ctx, const zone_snap_t *z, const
            iters, iters / dt, dt * 1e9 / iters, (double)bytes / iters);
 }
 
+#define NQB   65536 /* distinct queries of the batch mode */
+#define QBMAX 300
+
+/* Batch mode: queries for random apps of the whole zone, copied into a
+ * batch buffer (as recvmmsg would) and answered batch by batch. */
+static void run_batch(const char *kind, answer_ctx_t *ctx, const zone_snap_t *z, unsigned apps,
+                      unsigned iters, unsigned batch, uint16_t want_rcode)
+{
+    static uint8_t qs[NQB][64], lens[NQB], bq[256][QBMAX], out[4096];
+    static answer_hint_t hint[256];
+    char name[128];
+    uint8_t tmp[QBMAX];
+    uint64_t rng = 1;
+    for (int i = 0; i < NQB; i++) {
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        unsigned app = (unsigned)((rng >> 33) % apps);
+        size_t n;
+        if (!strcmp(kind, "A")) {
+            snprintf(name, sizeof name, "app-%u.marathon.mesos", app);
+            n = make_query(tmp, i, name, RRTYPE_A, false);
+        } else if (!strcmp(kind, "SRV")) {
+            snprintf(name, sizeof name, "_app-%u._tcp.marathon.mesos", app);
+            n = make_query(tmp, i, name, RRTYPE_SRV, true);
+        } else {
+            snprintf(name, sizeof name, "nothere-%u.app-%u.marathon.mesos", (unsigned)i, app);
+            n = make_query(tmp, i, name, RRTYPE_A, false);
+        }
+        if (n > sizeof qs[i])
+            die("query too long");
+        memcpy(qs[i], tmp, n);
+        lens[i] = (uint8_t)n;
+    }
+    if (batch > 256)
+        batch = 256;
+    for (int hints = 0; hints < 2; hints++) {
+        answer_result_t res;
+        size_t bytes = 0;
+        double t0 = cpu_now();
+        for (unsigned i = 0; i < iters; i += batch) {
+            unsigned n = iters - i < batch ? iters - i : batch;
+            for (unsigned k = 0; k < n; k++)
+                memcpy(bq[k], qs[(i + k) & (NQB - 1)], sizeof qs[0]);
+            for (unsigned k = 0; hints && k < n; k++)
+                answer_hint(ctx, z, bq[k], lens[(i + k) & (NQB - 1)], &hint[k]);
+            for (unsigned k = 0; hints && k < n; k++)
+                answer_hint_node(z, &hint[k]);
+            for (unsigned k = 0; hints && k < n; k++)
+                answer_hint_rrsets(z, &hint[k]);
+            for (unsigned k = 0; k < n; k++) {
+                answer_query(ctx, z, bq[k], lens[(i + k) & (NQB - 1)], false, out, sizeof out,
+                             &res);
+                bytes += res.len;
+                if (res.action != ANSWER_SEND || res.rcode != want_rcode)
+                    die("unexpected answer");
+            }
+        }
+        double dt = cpu_now() - t0;
+        printf("%-4s batch %3u %-11s %9u queries  %8.0f queries/CPU-s  %6.1f ns/query  %5.0f "
+               "bytes/response\n",
+               kind, batch, hints ? "prefetch" : "no prefetch", iters, iters / dt, dt * 1e9 / iters,
+               (double)bytes / iters);
+    }
+}
+
 int main(int argc, char **argv)
 {
     unsigned tasks = argc > 1 ? (unsigned)atoi(argv[1]) : 100000;
     unsigned iters = argc > 2 ? (unsigned)atoi(argv[2]) : 2000000;
     const char *only = argc > 3 ? argv[3] : "all";
+    unsigned batch = argc > 4 ? (unsigned)atoi(argv[4]) : 0;
     if (tasks < 10)
         die("need at least 10 tasks");
     double t0 = cpu_now();
@@ -188,6 +265,14 @@ int main(int argc, char **argv)
     if (!ctx)
         die("ctx");
     answer_ctx_init(ctx, &cfg, 1);
+    if (batch) {
+        static const char *const kinds[3] = {"A", "SRV", "NX"};
+        for (int k = 0; k < 3; k++)
+            if (!strcmp(only, "all") || !strcmp(only, kinds[k]))
+                run_batch(kinds[k], ctx, z, apps, iters, batch,
+                          k == 2 ? DNS_RCODE_NXDOMAIN : DNS_RCODE_NOERROR);
+        only = "none";
+    }
     if (!strcmp(only, "all") || !strcmp(only, "A"))
         run("A", ctx, z, &a, iters, DNS_RCODE_NOERROR);
     if (!strcmp(only, "all") || !strcmp(only, "SRV"))

@@ -7,3 +7,4 @@ build=${1:-build}
 case $build in /*) ;; *) build=$(pwd)/$build ;; esac
 "$here/run_state_parse.sh" "$build"
 "$here/run_daemon.sh" "$build"
+"$here/dns/run.sh" "$build"

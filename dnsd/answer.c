@@ -808,3 +808,42 @@ void answer_query(answer_ctx_t *ctx, const zone_snap_t *z, const uint8_t *query,
     set_limit(&a, tcp, cap);
     dispatch(&a, res);
 }
+
+/* --- batch prefetching ---------------------------------------------------- */
+
+void answer_hint(answer_ctx_t *ctx, const zone_snap_t *z, const uint8_t *query, size_t qlen,
+                 answer_hint_t *h)
+{
+    wire_query_t *q = &ctx->q;
+    h->node = NULL;
+    h->name_len = 0;
+    /* Only what answer_zone() would look up: a QUERY for class IN. */
+    if (!z || qlen > 65535 || wire_parse_header(query, qlen, q) < 0 || (q->flags & WIRE_FLAG_QR) ||
+        WIRE_OPCODE(q->flags) != WIRE_OPCODE_QUERY || q->qdcount != 1 ||
+        wire_parse_question(query, qlen, q) < 0 || q->qclass != WIRE_CLASS_IN)
+        return;
+    ans_t a = {.ctx = ctx, .z = z, .query = query};
+    if (!normalise(&a))
+        return;
+    memcpy(h->name, ctx->name, ctx->name_len);
+    h->name_len = ctx->name_len;
+    h->qtype = q->qtype;
+    zone_snap_prefetch(z, h->name, h->name_len);
+}
+
+void answer_hint_node(const zone_snap_t *z, const answer_hint_t *h)
+{
+    if (h->name_len)
+        zone_snap_prefetch_node(z, h->name, h->name_len);
+}
+
+void answer_hint_rrsets(const zone_snap_t *z, answer_hint_t *h)
+{
+    if (h->name_len == 0 || !(h->node = zone_snap_find(z, h->name, h->name_len)) ||
+        h->node->n_rrsets == 0) /* an empty non-terminal has no RRset array */
+        return;
+    /* The RRset array; the RDATA of A/AAAA sets follows it in the arena. */
+    const char *sets = (const char *)h->node->rrsets;
+    __builtin_prefetch(sets);
+    __builtin_prefetch(sets + 64);
+}

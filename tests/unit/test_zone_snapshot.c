@@ -129,6 +129,19 @@ static void test_lookup_kinds(void **state)
     /* The caller lowercases: an uppercase query name is not found as is. */
     assert_null(find(s, "WEB.marathon.mesos."));
     assert_null(zone_snap_find(s, (const uint8_t *)"", 0));
+    /* The prefetch hint is only a hint: any input, no effect on lookups. */
+    uint8_t wn[DNAME_MAXLEN];
+    int wl = dname_from_text("web.marathon.mesos", wn);
+    zone_snap_prefetch(s, wn, (size_t)wl);
+    zone_snap_prefetch(s, (const uint8_t *)"", 0);
+    zone_snap_prefetch(s, wn, 300);
+    zone_snap_prefetch(NULL, wn, (size_t)wl);
+    zone_snap_prefetch(s, NULL, 5);
+    zone_snap_prefetch_node(s, wn, (size_t)wl);
+    zone_snap_prefetch_node(s, wn, 0);
+    zone_snap_prefetch_node(NULL, wn, (size_t)wl);
+    zone_snap_prefetch_node(s, (const uint8_t *)"\7nothere\5mesos", 15);
+    assert_non_null(find(s, "web.marathon.mesos."));
 
     /* ns1 A, web A 2, canonical A, SRV 2 (web) + 2 (ext), SOA, NS. */
     assert_int_equal(zone_snap_record_count(s), 1 + 2 + 1 + 2 + 2 + 2);
@@ -334,8 +347,8 @@ static void test_canonical_order_long_labels(void **state)
     uint8_t base[16];
     memset(base, 'q', sizeof base);
     /* first labels, in the expected order */
-    static const uint8_t tails[][3] = {{0}, {1, 0x00}, {2, 0x00, 0x00}, {1, 0x01},
-                                       {1, 'a'},  {2, 'a', 0x00}, {1, 0xff}};
+    static const uint8_t tails[][3] = {{0},      {1, 0x00},      {2, 0x00, 0x00}, {1, 0x01},
+                                       {1, 'a'}, {2, 'a', 0x00}, {1, 0xff}};
     size_t n = sizeof tails / sizeof *tails;
     zone_builder_t *b = zone_builder_new("t", &SOA);
     static const uint8_t ip[4] = {192, 0, 2, 7};

@@ -10,7 +10,6 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <grp.h>
-#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
@@ -116,30 +115,15 @@ static size_t ns_addresses(const char *listener, model_ip_t *out, size_t max)
             return 1;
         }
     }
-    struct ifaddrs *ifa = NULL;
-    size_t n = 0;
-    if (getifaddrs(&ifa) != 0)
-        return 0;
-    for (struct ifaddrs *i = ifa; i && n < max; i = i->ifa_next) {
-        if (!i->ifa_addr || (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
-            continue;
-        model_ip_t *o = &out[n];
-        memset(o, 0, sizeof *o);
-        o->family = (uint8_t)i->ifa_addr->sa_family;
-        if (o->family == AF_INET) {
-            memcpy(o->addr, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
-            if (o->addr[0] == 127)
-                continue;
-        } else {
-            const struct in6_addr *a6 = &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
-            if (IN6_IS_ADDR_LOOPBACK(a6) || IN6_IS_ADDR_LINKLOCAL(a6))
-                continue;
-            memcpy(o->addr, a6, 16);
-        }
-        n++;
+    netaddr_ip_t own[64];
+    int n = netaddr_local_addrs(own, max < 64 ? max : 64,
+                                NETADDR_SKIP_LOOPBACK | NETADDR_SKIP_LINKLOCAL);
+    for (int i = 0; i < n; i++) {
+        memset(&out[i], 0, sizeof out[i]);
+        out[i].family = (uint8_t)own[i].family;
+        memcpy(out[i].addr, own[i].addr, 16);
     }
-    freeifaddrs(ifa);
-    return n;
+    return n > 0 ? (size_t)n : 0;
 }
 
 static void on_publish(void *ctx, uint32_t serial)

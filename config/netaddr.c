@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -175,4 +177,56 @@ bool netaddr_net_contains(int net_family, const uint8_t *net_addr, uint8_t prefi
         return true;
     uint8_t mask = (uint8_t)(0xff00u >> rest);
     return (net_addr[full] & mask) == (addr[full] & mask);
+}
+
+socklen_t netaddr_sockaddr(int family, const uint8_t *addr, uint16_t port, uint32_t scope,
+                           struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof *ss);
+    if (family == AF_INET6) {
+        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+        s6->sin6_family = AF_INET6;
+        s6->sin6_port = htons(port);
+        memcpy(&s6->sin6_addr, addr, 16);
+        s6->sin6_scope_id = scope;
+        return sizeof *s6;
+    }
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons(port);
+    memcpy(&s4->sin_addr, addr, 4);
+    return sizeof *s4;
+}
+
+static bool skipped(const netaddr_ip_t *ip, unsigned skip)
+{
+    const uint8_t *a = ip->addr;
+    if (ip->family == AF_INET)
+        return ((skip & NETADDR_SKIP_LOOPBACK) && a[0] == 127) ||
+               ((skip & NETADDR_SKIP_LINKLOCAL) && a[0] == 169 && a[1] == 254);
+    static const uint8_t loop6[16] = {[15] = 1};
+    return ((skip & NETADDR_SKIP_LOOPBACK) && memcmp(a, loop6, 16) == 0) ||
+           ((skip & NETADDR_SKIP_LINKLOCAL) && a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
+}
+
+int netaddr_local_addrs(netaddr_ip_t *out, size_t max, unsigned skip)
+{
+    struct ifaddrs *ifs = NULL;
+    if (getifaddrs(&ifs) != 0)
+        return -errno;
+    size_t n = 0;
+    for (const struct ifaddrs *i = ifs; i && n < max; i = i->ifa_next) {
+        const struct sockaddr *sa = i->ifa_addr;
+        if (!sa || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+            continue;
+        netaddr_ip_t ip = {.family = sa->sa_family};
+        if (sa->sa_family == AF_INET)
+            memcpy(ip.addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+        else
+            memcpy(ip.addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+        if (!skipped(&ip, skip))
+            out[n++] = ip;
+    }
+    freeifaddrs(ifs);
+    return (int)n;
 }

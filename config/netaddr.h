@@ -3,13 +3,15 @@
  * Mesos-DNS relies on them (net.ParseIP, net.SplitHostPort).
  *
  * Pure functions on caller-provided buffers: no allocation, no name
- * resolution, reentrant and thread-safe. */
+ * resolution, reentrant and thread-safe; netaddr_local_addrs() alone asks
+ * the kernel (getifaddrs). */
 #ifndef MDNS_NETADDR_H
 #define MDNS_NETADDR_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 /* Longest canonical text of an IP ("[v6]:65535" fits with room). */
 #define NETADDR_IPSTRLEN 48
@@ -53,5 +55,24 @@ void netaddr_cidr_text(int family, const uint8_t *addr, uint8_t prefix, char *ou
  * matches IPv4 networks. */
 bool netaddr_net_contains(int net_family, const uint8_t *net_addr, uint8_t prefix, int family,
                           const uint8_t *addr);
+
+/* The socket address for (`family`, `addr`, `port`; `scope` for IPv6
+ * link-local, else 0) in *ss; returns its length. */
+socklen_t netaddr_sockaddr(int family, const uint8_t *addr, uint16_t port, uint32_t scope,
+                           struct sockaddr_storage *ss);
+
+typedef struct netaddr_ip {
+    int family; /* AF_INET or AF_INET6 */
+    uint8_t addr[16];
+} netaddr_ip_t;
+
+/* Leave out loopback (127/8, ::1), resp. link-local (169.254/16, fe80::/10). */
+#define NETADDR_SKIP_LOOPBACK  1u
+#define NETADDR_SKIP_LINKLOCAL 2u
+
+/* This host's interface addresses, IPv4 and IPv6, in interface order,
+ * without those `skip` names; at most `max` (more are left out). Returns
+ * how many were written, or -errno when getifaddrs fails. */
+int netaddr_local_addrs(netaddr_ip_t *out, size_t max, unsigned skip);
 
 #endif

@@ -19,14 +19,6 @@
 #include "dnsd/wire.h"
 #include "zone/snapshot.h"
 
-#define DNS_RCODE_NOERROR  0
-#define DNS_RCODE_FORMERR  1
-#define DNS_RCODE_SERVFAIL 2
-#define DNS_RCODE_NXDOMAIN 3
-#define DNS_RCODE_NOTIMP   4
-#define DNS_RCODE_REFUSED  5
-#define DNS_RCODE_BADVERS  16 /* extended: upper 8 bits in OPT */
-
 /* Behaviour switches, from config; shared read-only by all workers. */
 typedef struct answer_cfg {
     const char *domain;       /* zone apex text, used while no snapshot exists */

@@ -2,7 +2,6 @@
 #include "dnsd/forward.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -23,135 +22,17 @@
 #include <unistd.h>
 
 #include "common/dname.h"
+#include "config/netaddr.h"
 #include "common/errcode.h"
 #include "common/log.h"
+#include "dnsd/wire.h"
+#include "dnsd/reply.h"
 #include "dnsd/resolvconf.h"
 #include "dnsd/stats.h"
 
 #define DEFAULT_PENDING 4096
 #define RX_MAX          65535
 #define UDP_READ_BURST  64
-#define DNS_TYPE_OPT    41
-
-/* ------------------------------------------------------------------------
- * Wire helpers
- * ------------------------------------------------------------------------ */
-
-/* The question of a message: name at offset 12, uncompressed. */
-struct qinfo {
-    size_t name_len; /* wire length of the name */
-    size_t end;      /* offset just past QTYPE/QCLASS */
-};
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline void wr16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static int q_parse(const uint8_t *m, size_t len, struct qinfo *qi)
-{
-    if (!m || len < 12 || rd16(m + 4) != 1)
-        return -EINVAL;
-    int nl = dname_len(m + 12, len - 12); /* a pointer byte reads as a label > 63 */
-    if (nl < 0 || 12 + (size_t)nl + 4 > len)
-        return -EINVAL;
-    qi->name_len = (size_t)nl;
-    qi->end = 12 + (size_t)nl + 4;
-    return 0;
-}
-
-/* Offset past the (possibly compressed) name at `pos`, or 0 when it runs out. */
-static size_t skip_name(const uint8_t *m, size_t len, size_t pos)
-{
-    while (pos < len) {
-        uint8_t b = m[pos];
-        if (b == 0)
-            return pos + 1;
-        if ((b & 0xC0) == 0xC0)
-            return pos + 2 <= len ? pos + 2 : 0;
-        if (b & 0xC0)
-            return 0;
-        pos += (size_t)b + 1;
-    }
-    return 0;
-}
-
-/* Offset of the fixed part (TYPE...) of the OPT record of a message whose
- * question ends at `pos`, or 0 when it has none (or runs out first). */
-static size_t find_opt(const uint8_t *m, size_t len, size_t pos)
-{
-    unsigned n_an = rd16(m + 6), n_ns = rd16(m + 8), n_ar = rd16(m + 10);
-    unsigned total = n_an + n_ns + n_ar;
-    for (unsigned i = 0; i < total; i++) {
-        pos = skip_name(m, len, pos);
-        if (pos == 0 || pos + 10 > len)
-            return 0;
-        uint16_t type = rd16(m + pos), rdlen = rd16(m + pos + 8);
-        if (type == DNS_TYPE_OPT && i >= n_an + n_ns)
-            return pos;
-        pos += 10 + (size_t)rdlen;
-    }
-    return 0;
-}
-
-int fwd_servfail(const uint8_t *query, size_t qlen, uint16_t udp_size, uint8_t *out, size_t cap)
-{
-    struct qinfo qi;
-    if (!out || q_parse(query, qlen, &qi) < 0)
-        return -EINVAL;
-    size_t opt_at = find_opt(query, qlen, qi.end);
-    bool opt = opt_at != 0;
-    size_t need = qi.end + (opt ? 11 : 0);
-    if (cap < need)
-        return -ENOSPC;
-    memcpy(out, query, 2);                                            /* id */
-    out[2] = (uint8_t)(0x80 | (query[2] & 0x78) | (query[2] & 0x01)); /* QR opcode RD */
-    out[3] = (uint8_t)(0x80 | (query[3] & 0x10) | 2);                 /* RA CD SERVFAIL */
-    wr16(out + 4, 1);
-    wr16(out + 6, 0);
-    wr16(out + 8, 0);
-    wr16(out + 10, opt ? 1 : 0);
-    memcpy(out + 12, query + 12, qi.end - 12);
-    if (opt) {
-        uint8_t *o = out + qi.end;
-        o[0] = 0; /* root owner */
-        wr16(o + 1, DNS_TYPE_OPT);
-        wr16(o + 3, udp_size < 512 ? 512 : udp_size);
-        wr16(o + 5, 0);                                 /* ext-rcode 0, version 0 */
-        wr16(o + 7, rd16(query + opt_at + 6) & 0x8000); /* DO copied (RFC 3225) */
-        wr16(o + 9, 0);
-    }
-    return (int)need;
-}
-
-/* Reply `r` carries the question of `q` (parsed as `qi`) and its opcode. */
-static bool question_match(const uint8_t *q, const struct qinfo *qi, const uint8_t *r, size_t rlen)
-{
-    if (rlen < qi->end || !(r[2] & 0x80) || rd16(r + 4) != 1 || ((r[2] ^ q[2]) & 0x78))
-        return false;
-    /* Length octets are < 64, so case folding leaves them alone: a
-     * byte-wise case-insensitive match is a label-wise one. */
-    for (size_t i = 12; i < 12 + qi->name_len; i++)
-        if (tolower(q[i]) != tolower(r[i]))
-            return false;
-    return memcmp(q + 12 + qi->name_len, r + 12 + qi->name_len, 4) == 0;
-}
-
-int fwd_reply_check(const uint8_t *query, size_t qlen, const uint8_t *reply, size_t rlen)
-{
-    struct qinfo qi;
-    if (q_parse(query, qlen, &qi) < 0)
-        return -EINVAL;
-    if (!reply || rlen < 12 || memcmp(query, reply, 2) != 0)
-        return -EPROTO;
-    return question_match(query, &qi, reply, rlen) ? 0 : -EPROTO;
-}
 
 /* ------------------------------------------------------------------------
  * Upstreams and their shared health
@@ -191,25 +72,6 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void to_sockaddr(const config_addr_t *a, uint32_t scope, struct fwd_up *up)
-{
-    memset(&up->sa, 0, sizeof up->sa);
-    if (a->family == AF_INET) {
-        struct sockaddr_in *s = (struct sockaddr_in *)&up->sa;
-        s->sin_family = AF_INET;
-        s->sin_port = htons(a->port);
-        memcpy(&s->sin_addr, a->addr, 4);
-        up->salen = sizeof *s;
-    } else {
-        struct sockaddr_in6 *s = (struct sockaddr_in6 *)&up->sa;
-        s->sin6_family = AF_INET6;
-        s->sin6_port = htons(a->port);
-        memcpy(&s->sin6_addr, a->addr, 16);
-        s->sin6_scope_id = scope;
-        up->salen = sizeof *s;
-    }
-}
-
 static bool sa_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
     if (a->ss_family != b->ss_family)
@@ -229,7 +91,7 @@ static int up_intern(fwd_upstreams_t *u, const config_addr_t *a, uint32_t scope)
     if (a->family != AF_INET && a->family != AF_INET6)
         return -EAFNOSUPPORT;
     struct fwd_up tmp;
-    to_sockaddr(a, scope, &tmp);
+    tmp.salen = netaddr_sockaddr(a->family, a->addr, a->port, scope, &tmp.sa);
     for (size_t i = 0; i < u->n_ups; i++)
         if (sa_equal(&u->ups[i].sa, &tmp.sa))
             return (int)i;
@@ -439,7 +301,6 @@ struct fwd_pend {
     const struct fwd_list *list;
     struct bufferevent *bev; /* TCP attempt */
     uint64_t tried;          /* bit i: list->idx[i] already tried */
-    struct qinfo qi;
     uint32_t up, epoch, next_free, attempts;
     uint16_t id_out, id_client, qlen, client_len;
     uint8_t state, sock;
@@ -493,7 +354,7 @@ static uint16_t rnd16(fwd_worker_t *w)
         rnd_refill(w);
         w->rnd_pos = 0;
     }
-    uint16_t v = rd16(w->rnd + w->rnd_pos);
+    uint16_t v = wire_get16(w->rnd + w->rnd_pos);
     w->rnd_pos += 2;
     return v;
 }
@@ -661,7 +522,7 @@ static void attempt_release(fwd_worker_t *w, struct fwd_pend *p)
 static void finish(fwd_worker_t *w, struct fwd_pend *p, uint8_t *resp, size_t len)
 {
     attempt_release(w, p);
-    wr16(resp, p->id_client);
+    wire_put16(resp, p->id_client);
     p->state = P_DONE; /* keeps the entry (and `client`) ours during done() */
     w->done(w->owner, p->client, resp, len);
     pend_free(w, p);
@@ -670,8 +531,8 @@ static void finish(fwd_worker_t *w, struct fwd_pend *p, uint8_t *resp, size_t le
 static void finish_servfail(fwd_worker_t *w, struct fwd_pend *p)
 {
     uint8_t out[FWD_QUERY_MAX + 11];
-    wr16(p->query, p->id_client);
-    int n = fwd_servfail(p->query, p->qlen, w->u->udp_size, out, sizeof out);
+    wire_put16(p->query, p->id_client);
+    int n = reply_error(p->query, p->qlen, DNS_RCODE_SERVFAIL, true, w->u->udp_size, out, sizeof out);
     DNSD_STAT_INC(&w->stats, servfail);
     p->state = P_DONE;
     w->done(w->owner, p->client, out, n > 0 ? (size_t)n : 0);
@@ -698,7 +559,7 @@ static int udp_start(fwd_worker_t *w, struct fwd_pend *p, const struct fwd_up *u
     } while (w->idmap[id] && ++tries < 64);
     if (w->idmap[id])
         return ATT_LOCAL;
-    wr16(p->query, id);
+    wire_put16(p->query, id);
     ssize_t n;
     int again = 1;
     for (;;) {
@@ -733,7 +594,7 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
     uint8_t h[2];
     if (have < 2 || evbuffer_copyout(in, h, 2) != 2)
         return;
-    size_t len = rd16(h);
+    size_t len = wire_get16(h);
     if (len < 12) {
         attempt_failed(w, p);
         return;
@@ -741,8 +602,8 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
     if (have < 2 + len)
         return; /* wait for the rest (bounded by the attempt timer) */
     evbuffer_drain(in, 2);
-    if (evbuffer_remove(in, w->rx, len) != (int)len || rd16(w->rx) != p->id_out ||
-        !question_match(p->query, &p->qi, w->rx, len)) {
+    if (evbuffer_remove(in, w->rx, len) != (int)len || wire_get16(w->rx) != p->id_out ||
+        reply_check(p->query, p->qlen, w->rx, len) != 0) {
         attempt_failed(w, p);
         return;
     }
@@ -764,9 +625,9 @@ static int tcp_start(fwd_worker_t *w, struct fwd_pend *p, const struct fwd_up *u
     if (!bev)
         return ATT_LOCAL;
     p->id_out = rnd16(w);
-    wr16(p->query, p->id_out);
+    wire_put16(p->query, p->id_out);
     uint8_t h[2];
-    wr16(h, p->qlen);
+    wire_put16(h, p->qlen);
     bufferevent_setcb(bev, tcp_read_cb, NULL, tcp_event_cb, p);
     /* Written before the connect completes: libevent flushes it after. */
     if (bufferevent_write(bev, h, 2) < 0 || bufferevent_write(bev, p->query, p->qlen) < 0 ||
@@ -892,7 +753,7 @@ static void udp_errqueue(fwd_worker_t *w, struct fwd_sock *s)
                 ee = (const struct sock_extended_err *)CMSG_DATA(c);
         if (!ee || !icmp_is_fatal(ee) || n < 12)
             continue;
-        struct fwd_pend *p = udp_match(w, s, rd16(data), &dst);
+        struct fwd_pend *p = udp_match(w, s, wire_get16(data), &dst);
         if (p)
             attempt_failed(w, p);
     }
@@ -915,8 +776,8 @@ static void udp_cb(evutil_socket_t fd, short what, void *arg)
         }
         if (n < 12 || !(w->rx[2] & 0x80))
             continue;
-        struct fwd_pend *p = udp_match(w, s, rd16(w->rx), &from);
-        if (!p || !question_match(p->query, &p->qi, w->rx, (size_t)n))
+        struct fwd_pend *p = udp_match(w, s, wire_get16(w->rx), &from);
+        if (!p || reply_check(p->query, p->qlen, w->rx, (size_t)n) != 0)
             continue; /* stray, late or spoofed: dropped */
         up_success(&w->u->ups[p->up]);
         finish(w, p, w->rx, (size_t)n);
@@ -1015,20 +876,21 @@ const fwd_stats_t *fwd_worker_stats(const fwd_worker_t *w)
 int fwd_submit(fwd_worker_t *w, const uint8_t *query, size_t qlen, bool tcp, const void *client,
                size_t client_len)
 {
-    struct qinfo qi;
     if (!w || client_len > FWD_CLIENT_MAX || (client_len && !client))
         return -EINVAL;
     if (qlen > FWD_QUERY_MAX)
         return -EMSGSIZE;
-    if (q_parse(query, qlen, &qi) < 0 || (query[2] & 0xF8) != 0) /* QR=0, opcode QUERY */
+    wire_query_t q;
+    if (wire_parse_header(query, qlen, &q) < 0 || q.qdcount != 1 ||
+        wire_parse_question(query, qlen, &q) < 0 || (query[2] & 0xF8) != 0) /* QR=0, QUERY */
         return -EINVAL;
-    const struct fwd_list *l = list_for(w->u, query + 12, qi.name_len);
+    const struct fwd_list *l = list_for(w->u, query + WIRE_HDR_LEN, q.qname_len);
     if (l->n == 0) { /* nowhere to forward: SERVFAIL now */
         alignas(max_align_t) uint8_t cl[FWD_CLIENT_MAX];
         uint8_t out[FWD_QUERY_MAX + 11];
         if (client_len)
             memcpy(cl, client, client_len);
-        int n = fwd_servfail(query, qlen, w->u->udp_size, out, sizeof out);
+        int n = reply_error(query, qlen, DNS_RCODE_SERVFAIL, true, w->u->udp_size, out, sizeof out);
         DNSD_STAT_INC(&w->stats, servfail);
         w->done(w->owner, cl, out, n > 0 ? (size_t)n : 0);
         return 0;
@@ -1039,21 +901,20 @@ int fwd_submit(fwd_worker_t *w, const uint8_t *query, size_t qlen, bool tcp, con
         return -EAGAIN;
     }
     p->list = l;
-    p->qi = qi;
     p->tried = 0;
     p->attempts = 0;
     p->bev = NULL;
     p->tcp = tcp;
     p->qlen = (uint16_t)qlen;
     p->client_len = (uint16_t)client_len;
-    p->id_client = rd16(query);
+    p->id_client = wire_get16(query);
     p->state = P_IDLE;
     memcpy(p->query, query, qlen);
     /* The client's EDNS size, capped like our own answers (ednsMaxPayload),
      * so forwarded UDP answers are not fragmented either. */
-    size_t opt_at = find_opt(p->query, qlen, qi.end);
-    if (opt_at && rd16(p->query + opt_at + 2) > w->u->udp_size)
-        wr16(p->query + opt_at + 2, w->u->udp_size);
+    size_t opt_at = reply_opt_offset(p->query, qlen);
+    if (opt_at && wire_get16(p->query + opt_at + 2) > w->u->udp_size)
+        wire_put16(p->query + opt_at + 2, w->u->udp_size);
     if (client_len)
         memcpy(p->client, client, client_len);
     if (tcp)

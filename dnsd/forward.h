@@ -115,26 +115,11 @@ void fwd_worker_free(fwd_worker_t **w);
  * (done will be called exactly once, possibly before this returns for an
  * immediate SERVFAIL), -EAGAIN when the pending table (or, for `tcp`, the TCP
  * connection budget) is full (the caller answers SERVFAIL itself, e.g. with
- * fwd_servfail), -EMSGSIZE when qlen > FWD_QUERY_MAX, -EINVAL for a bad
+ * reply_error), -EMSGSIZE when qlen > FWD_QUERY_MAX, -EINVAL for a bad
  * query (not a QUERY with one uncompressed question). */
 int fwd_submit(fwd_worker_t *w, const uint8_t *query, size_t qlen, bool tcp, const void *client,
                size_t client_len);
 
 const fwd_stats_t *fwd_worker_stats(const fwd_worker_t *w);
-
-/* --- wire helpers (pure, thread-safe; also used by the fuzz harness) --- */
-
-/* SERVFAIL for `query`: its id, opcode, RD and CD; QR and RA set; the
- * question echoed; when the query has an OPT record, an OPT with UDP size
- * `udp_size`, version 0 and the query's DO bit (no options). Returns the
- * length written to `out`, -EINVAL for a query without one readable
- * question, -ENOSPC when `cap` is too small (FWD_QUERY_MAX + 11 always
- * suffices for a query of up to FWD_QUERY_MAX bytes). */
-int fwd_servfail(const uint8_t *query, size_t qlen, uint16_t udp_size, uint8_t *out, size_t cap);
-
-/* 0 when `reply` is a response to `query`: QR set, same id and opcode,
- * QDCOUNT 1 and the same question (name case-insensitive, type, class).
- * -EPROTO otherwise, -EINVAL when `query` itself is unusable. */
-int fwd_reply_check(const uint8_t *query, size_t qlen, const uint8_t *reply, size_t rlen);
 
 #endif

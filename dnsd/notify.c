@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "config/netaddr.h"
 #include "common/dname.h"
 #include "common/log.h"
 #include "common/wake.h"
@@ -41,23 +42,6 @@ struct notify {
     uint32_t wanted;       /* latest published (any thread, atomic) */
 };
 
-static socklen_t to_sockaddr(const config_addr_t *a, struct sockaddr_storage *ss)
-{
-    memset(ss, 0, sizeof *ss);
-    if (a->family == AF_INET6) {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-        s6->sin6_family = AF_INET6;
-        memcpy(&s6->sin6_addr, a->addr, 16);
-        s6->sin6_port = htons(a->port);
-        return sizeof *s6;
-    }
-    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-    s4->sin_family = AF_INET;
-    memcpy(&s4->sin_addr, a->addr, 4);
-    s4->sin_port = htons(a->port);
-    return sizeof *s4;
-}
-
 static void send_one(notify_t *n, struct target *t)
 {
     uint8_t msg[WIRE_HDR_LEN + DNAME_MAXLEN + 4];
@@ -69,7 +53,7 @@ static void send_one(notify_t *n, struct target *t)
     wire_put16(msg + WIRE_HDR_LEN + n->apex_len, RRTYPE_SOA);
     wire_put16(msg + WIRE_HDR_LEN + n->apex_len + 2, WIRE_CLASS_IN);
     struct sockaddr_storage ss;
-    socklen_t sl = to_sockaddr(&t->addr, &ss);
+    socklen_t sl = netaddr_sockaddr(t->addr.family, t->addr.addr, t->addr.port, 0, &ss);
     if (sendto(t->fd, msg, WIRE_HDR_LEN + n->apex_len + 4, MSG_DONTWAIT, (struct sockaddr *)&ss,
                sl) < 0)
         log_debug("notify: %s: %s", t->addr.text, strerror(errno));
@@ -139,7 +123,7 @@ static void on_trigger(void *arg)
 static int open_target(notify_t *n, struct target *t)
 {
     struct sockaddr_storage ss;
-    socklen_t sl = to_sockaddr(&t->addr, &ss);
+    socklen_t sl = netaddr_sockaddr(t->addr.family, t->addr.addr, t->addr.port, 0, &ss);
     t->fd = socket(t->addr.family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (t->fd < 0 || connect(t->fd, (struct sockaddr *)&ss, sl) != 0)
         return -errno;

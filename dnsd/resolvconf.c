@@ -3,7 +3,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "config/netaddr.h"
 
 #define DEFAULT_PATH "/etc/resolv.conf"
 
@@ -139,18 +139,14 @@ static bool listener_covers(const char *ent, int dflt_port, const config_addr_t 
     return port == 53 && host_covers(ent, hl, a);
 }
 
-static bool is_own_interface(const struct ifaddrs *ifs, const config_addr_t *a)
+#define LOCAL_MAX 256 /* interface addresses compared; a host rarely has more */
+
+static bool is_own_interface(const netaddr_ip_t *own, int n_own, const config_addr_t *a)
 {
-    for (const struct ifaddrs *i = ifs; i; i = i->ifa_next) {
-        const struct sockaddr *sa = i->ifa_addr;
-        if (!sa || sa->sa_family != a->family)
-            continue;
-        const void *ip = sa->sa_family == AF_INET
-                             ? (const void *)&((const struct sockaddr_in *)sa)->sin_addr
-                             : (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
-        if (memcmp(ip, a->addr, a->family == AF_INET ? 4 : 16) == 0)
+    for (int i = 0; i < n_own; i++)
+        if (own[i].family == a->family &&
+            memcmp(own[i].addr, a->addr, a->family == AF_INET ? 4 : 16) == 0)
             return true;
-    }
     return false;
 }
 
@@ -169,12 +165,9 @@ static bool listens_on(const config_t *c, const config_addr_t *a)
 
 bool resolvconf_is_self(const config_t *c, const config_addr_t *a)
 {
-    struct ifaddrs *ifs = NULL;
-    if (getifaddrs(&ifs) < 0)
-        ifs = NULL;
-    bool self = is_own_interface(ifs, a) || listens_on(c, a);
-    freeifaddrs(ifs);
-    return self;
+    netaddr_ip_t own[LOCAL_MAX];
+    int n_own = netaddr_local_addrs(own, LOCAL_MAX, 0);
+    return is_own_interface(own, n_own, a) || listens_on(c, a);
 }
 
 size_t resolvconf_load(const config_t *c, const char *path, resolvconf_ns_t *out, size_t max)
@@ -194,14 +187,13 @@ size_t resolvconf_load(const config_t *c, const char *path, resolvconf_ns_t *out
     size_t n_all = resolvconf_parse(text, len, all, RESOLVCONF_MAX, &bad);
     if (bad)
         log_warn("resolv.conf: %s line %u: nameserver is not an IP address; ignored", path, bad);
-    struct ifaddrs *ifs = NULL;
-    if (getifaddrs(&ifs) < 0) {
-        log_warn("resolv.conf: getifaddrs: %s; own addresses not excluded", strerror(errno));
-        ifs = NULL;
-    }
+    netaddr_ip_t own[LOCAL_MAX];
+    int n_own = netaddr_local_addrs(own, LOCAL_MAX, 0);
+    if (n_own < 0)
+        log_warn("resolv.conf: getifaddrs: %s; own addresses not excluded", strerror(-n_own));
     size_t n = 0;
     for (size_t i = 0; i < n_all; i++) {
-        if (is_own_interface(ifs, &all[i].addr) || listens_on(c, &all[i].addr)) {
+        if (is_own_interface(own, n_own, &all[i].addr) || listens_on(c, &all[i].addr)) {
             log_info("resolv.conf: %s: nameserver %s is this host; skipped", path,
                      all[i].addr.text);
             continue;
@@ -209,7 +201,6 @@ size_t resolvconf_load(const config_t *c, const char *path, resolvconf_ns_t *out
         if (n < max)
             out[n++] = all[i];
     }
-    freeifaddrs(ifs);
     if (n == 0)
         log_warn("resolv.conf: %s has no usable nameserver", path);
     return n;

@@ -1,5 +1,6 @@
 /* server: sockets, worker threads and the helpers udp.c and tcp.c share. */
 #include "dnsd/server.h"
+#include "dnsd/reply.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -385,35 +386,25 @@ bool dnsd_peer_allowed(const struct sockaddr *peer, const config_net_t *nets, si
     return false;
 }
 
-bool dnsd_recursion_allowed(const dnsd_worker_t *w, const struct sockaddr *peer)
+size_t dnsd_error_reply(const dnsd_worker_t *w, const uint8_t *q, size_t qlen, uint16_t rcode,
+                        bool ra, uint8_t *out, size_t cap)
 {
-    return dnsd_peer_allowed(peer, w->params->allow_recursion, w->params->n_allow_recursion);
+    int n = reply_error(q, qlen, rcode, ra, w->actx.edns_max, out, cap);
+    return n > 0 ? (size_t)n : 0;
 }
 
-size_t dnsd_error_reply(const uint8_t *q, size_t qlen, uint16_t rcode, uint8_t *out, size_t cap)
+bool dnsd_may_forward(dnsd_worker_t *w, const struct sockaddr *peer, const uint8_t *q, size_t qlen,
+                      uint8_t *out, size_t cap, answer_result_t *res)
 {
-    if (qlen < 12)
-        return 0;
-    int nl = dname_len(q + 12, qlen - 12);
-    if (nl < 0 || (size_t)nl + 16 > qlen)
-        return 0;
-    size_t qend = 12 + (size_t)nl + 4;
-    /* Echo a minimal OPT when the query carried one (RFC 6891 §7). */
-    bool opt = (q[10] | q[11]) && qend + 11 <= qlen && q[qend] == 0 && q[qend + 1] == 0 &&
-               q[qend + 2] == 41;
-    size_t len = qend + (opt ? 11 : 0);
-    if (len > cap)
-        return 0;
-    memcpy(out, q, qend);
-    out[2] = (uint8_t)(0x80 | (q[2] & 0x79)); /* QR, opcode and RD of the query */
-    out[3] = (uint8_t)(rcode & 0x0f);
-    memset(out + 6, 0, 6);
-    out[4] = 0;
-    out[5] = 1;
-    if (opt) {
-        static const uint8_t rr[11] = {0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0}; /* 1232 */
-        memcpy(out + qend, rr, sizeof rr);
-        out[11] = 1;
-    }
-    return len;
+    const dnsd_server_params_t *p = w->params;
+    if (w->fwd && dnsd_peer_allowed(peer, p->allow_recursion, p->n_allow_recursion))
+        return true;
+    /* No upstream at all, or a client outside allowRecursion. */
+    uint16_t rc = w->fwd ? DNS_RCODE_REFUSED : DNS_RCODE_SERVFAIL;
+    if (w->fwd)
+        DNSD_STAT_INC(&w->stats, recursion_refused);
+    res->len = dnsd_error_reply(w, q, qlen, rc, false, out, cap);
+    res->rcode = rc;
+    res->action = res->len ? ANSWER_SEND : ANSWER_DROP;
+    return false;
 }

@@ -100,7 +100,7 @@ static void forward_query(struct tcp_conn *c, const uint8_t *q, size_t qlen)
         DNSD_STAT_INC(&w->stats, forwarded);
         return;
     }
-    size_t len = dnsd_error_reply(q, qlen, DNS_RCODE_SERVFAIL, w->tcp_out, TCP_MSG_MAX);
+    size_t len = dnsd_error_reply(w, q, qlen, DNS_RCODE_SERVFAIL, true, w->tcp_out, TCP_MSG_MAX);
     if (len)
         conn_send(c, w->tcp_out, len);
 }
@@ -159,22 +159,16 @@ static void handle_message(struct tcp_conn *c, size_t qlen)
         dnsd_stats_count(&w->stats, res.qtype, rc);
         if (rc == DNS_RCODE_NOERROR)
             return;
-        res.len = dnsd_error_reply(w->tcp_in, qlen, rc, w->tcp_out, TCP_MSG_MAX);
+        res.len = dnsd_error_reply(w, w->tcp_in, qlen, rc, false, w->tcp_out, TCP_MSG_MAX);
         if (res.len)
             conn_send(c, w->tcp_out, res.len);
         return;
     }
     if (res.action == ANSWER_FORWARD) {
-        if (w->fwd && dnsd_recursion_allowed(w, &c->peer.sa)) {
+        if (dnsd_may_forward(w, &c->peer.sa, w->tcp_in, qlen, w->tcp_out, TCP_MSG_MAX, &res)) {
             forward_query(c, w->tcp_in, qlen);
             return;
         }
-        uint16_t rc = w->fwd ? DNS_RCODE_REFUSED : DNS_RCODE_SERVFAIL;
-        if (w->fwd)
-            DNSD_STAT_INC(&w->stats, recursion_refused);
-        res.len = dnsd_error_reply(w->tcp_in, qlen, rc, w->tcp_out, TCP_MSG_MAX);
-        res.rcode = rc;
-        res.action = res.len ? ANSWER_SEND : ANSWER_DROP;
     }
     if (res.action != ANSWER_SEND) {
         DNSD_STAT_INC(&w->stats, dropped);

@@ -116,7 +116,7 @@ static void queue_reply(struct udp_batch *b, int i, int slot, size_t len, bool w
     h->msg_flags = 0;
 }
 
-void dnsd_udp_forward(dnsd_worker_t *w, int fd, const dnsd_sockaddr_t *peer, socklen_t plen,
+static void udp_forward(dnsd_worker_t *w, int fd, const dnsd_sockaddr_t *peer, socklen_t plen,
                       const uint8_t *cmsg, size_t cmsg_len, const uint8_t *q, size_t qlen)
 {
     struct udp_client c = {.kind = DNSD_CLIENT_UDP, .fd = fd, .plen = plen};
@@ -131,7 +131,7 @@ void dnsd_udp_forward(dnsd_worker_t *w, int fd, const dnsd_sockaddr_t *peer, soc
         return;
     }
     uint8_t r[512];
-    size_t len = dnsd_error_reply(q, qlen, DNS_RCODE_SERVFAIL, r, sizeof r);
+    size_t len = dnsd_error_reply(w, q, qlen, DNS_RCODE_SERVFAIL, true, r, sizeof r);
     if (len)
         dnsd_udp_forward_done(w, &c, r, len);
 }
@@ -168,19 +168,12 @@ static int handle_one(dnsd_worker_t *w, int fd, bool wild, int i, int slot, cons
     answer_result_t res;
     answer_query(&w->actx, snap, b->q[i], qlen, false, b->r[slot], UDP_RMAX, &res);
     if (res.action == ANSWER_FORWARD) {
-        if (w->fwd && dnsd_recursion_allowed(w, &b->peer[i].sa)) {
+        if (dnsd_may_forward(w, &b->peer[i].sa, b->q[i], qlen, b->r[slot], UDP_RMAX, &res)) {
             uint8_t cm[CMSG_BYTES] __attribute__((aligned(8)));
             size_t cl = wild ? reply_cmsg(in, cm) : 0;
-            dnsd_udp_forward(w, fd, &b->peer[i], in->msg_namelen, cm, cl, b->q[i], qlen);
+            udp_forward(w, fd, &b->peer[i], in->msg_namelen, cm, cl, b->q[i], qlen);
             return 0;
         }
-        /* No upstream configured, or a client we do not recurse for. */
-        uint16_t rc = w->fwd ? DNS_RCODE_REFUSED : DNS_RCODE_SERVFAIL;
-        if (w->fwd)
-            DNSD_STAT_INC(&w->stats, recursion_refused);
-        res.len = dnsd_error_reply(b->q[i], qlen, rc, b->r[slot], UDP_RMAX);
-        res.rcode = rc;
-        res.action = res.len ? ANSWER_SEND : ANSWER_DROP;
     }
     if (res.action != ANSWER_SEND) {
         DNSD_STAT_INC(&w->stats, dropped);

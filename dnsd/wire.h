@@ -45,6 +45,14 @@
 #define WIRE_CLASS_CH  3
 #define WIRE_CLASS_ANY 255
 
+#define DNS_RCODE_NOERROR  0
+#define DNS_RCODE_FORMERR  1
+#define DNS_RCODE_SERVFAIL 2
+#define DNS_RCODE_NXDOMAIN 3
+#define DNS_RCODE_NOTIMP   4
+#define DNS_RCODE_REFUSED  5
+#define DNS_RCODE_BADVERS  16 /* extended: upper 8 bits in OPT */
+
 #define WIRE_EDNS_DO 0x8000u /* DO bit in the OPT TTL's flag half */
 
 /* Compression pointers can address only the first 16 KiB of a message. */

@@ -61,12 +61,18 @@ enum { DNSD_CLIENT_UDP = 1, DNSD_CLIENT_TCP = 2 };
 /* True when `peer` lies in one of the `n` networks (allowRecursion,
  * allowTransfer); IPv4-mapped IPv6 peers match IPv4 networks. */
 bool dnsd_peer_allowed(const struct sockaddr *peer, const config_net_t *nets, size_t n);
-/* True when `peer` may use forwarding (allowRecursion). */
-bool dnsd_recursion_allowed(const dnsd_worker_t *w, const struct sockaddr *peer);
-/* Build a header-and-question-only response with `rcode` to `query`
- * (already checked by the answer code) into out; returns its length or 0. */
-size_t dnsd_error_reply(const uint8_t *query, size_t qlen, uint16_t rcode, uint8_t *out,
-                        size_t cap);
+/* The reply with `rcode` to `query` (reply.h; RA as `ra`, our OPT sized
+ * ednsMaxPayload) into out; returns its length, or 0 when the query has no
+ * readable question (the caller then drops it). */
+size_t dnsd_error_reply(const dnsd_worker_t *w, const uint8_t *query, size_t qlen, uint16_t rcode,
+                        bool ra, uint8_t *out, size_t cap);
+/* For an ANSWER_FORWARD result: true when the client at `peer` may have
+ * `query` forwarded (an upstream exists and allowRecursion admits it).
+ * Otherwise *res becomes the reply to send instead, written to out:
+ * REFUSED for a client outside allowRecursion, SERVFAIL when there is no
+ * upstream at all (ANSWER_DROP when even that cannot be written). */
+bool dnsd_may_forward(dnsd_worker_t *w, const struct sockaddr *peer, const uint8_t *query,
+                      size_t qlen, uint8_t *out, size_t cap, answer_result_t *res);
 /* Microseconds on the monotonic clock. */
 uint64_t dnsd_now_us(void);
 
@@ -76,10 +82,6 @@ void dnsd_udp_teardown(dnsd_worker_t *w);
 /* Forward reply for a UDP client blob. */
 void dnsd_udp_forward_done(dnsd_worker_t *w, const void *client, const uint8_t *resp,
                            size_t len);
-/* Hand a query to the forwarder for a UDP client. */
-void dnsd_udp_forward(dnsd_worker_t *w, int fd, const dnsd_sockaddr_t *peer, socklen_t plen,
-                      const uint8_t *cmsg, size_t cmsg_len, const uint8_t *q, size_t qlen);
-
 /* tcp.c */
 int dnsd_tcp_setup(dnsd_worker_t *w);
 void dnsd_tcp_teardown(dnsd_worker_t *w);

@@ -30,6 +30,8 @@
 
 #include "common/dname.h"
 #include "dnsd/forward.h"
+#include "dnsd/reply.h"
+#include "dnsd/wire.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -1255,23 +1257,23 @@ static void test_wire_helpers(void **state)
     size_t ql = mkquery(q, 0x0A0B, "a.b", 1, 0x0100, -1);
     memcpy(r, q, ql);
     r[2] |= 0x80;
-    assert_int_equal(fwd_reply_check(q, ql, r, ql), 0);
+    assert_int_equal(reply_check(q, ql, r, ql), 0);
     r[13] = 'A';
-    assert_int_equal(fwd_reply_check(q, ql, r, ql), 0); /* case-insensitive */
+    assert_int_equal(reply_check(q, ql, r, ql), 0); /* case-insensitive */
     r[1] ^= 1;
-    assert_int_equal(fwd_reply_check(q, ql, r, ql), -EPROTO);
+    assert_int_equal(reply_check(q, ql, r, ql), -EPROTO);
     r[1] ^= 1;
-    assert_int_equal(fwd_reply_check(q, ql, r, ql - 1), -EPROTO);
-    assert_int_equal(fwd_reply_check(q, 5, r, ql), -EINVAL);
+    assert_int_equal(reply_check(q, ql, r, ql - 1), -EPROTO);
+    assert_int_equal(reply_check(q, 5, r, ql), -EINVAL);
     /* SERVFAIL without OPT: header + question only. */
-    int n = fwd_servfail(q, ql, 1232, out, sizeof out);
+    int n = reply_error(q, ql, DNS_RCODE_SERVFAIL, true, 1232, out, sizeof out);
     assert_int_equal(n, (int)ql);
     assert_int_equal(out[2], 0x81);
     assert_int_equal(out[3], 0x82);
-    assert_int_equal(fwd_servfail(q, ql, 1232, out, ql - 1), -ENOSPC);
+    assert_int_equal(reply_error(q, ql, DNS_RCODE_SERVFAIL, true, 1232, out, ql - 1), -ENOSPC);
     /* A compressed question name is refused. */
     uint8_t c[] = {0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xC0, 12, 0, 1, 0, 1};
-    assert_int_equal(fwd_servfail(c, sizeof c, 1232, out, sizeof out), -EINVAL);
+    assert_int_equal(reply_error(c, sizeof c, DNS_RCODE_SERVFAIL, true, 1232, out, sizeof out), -EINVAL);
 
     /* fwd_submit argument checks. */
     struct event_base *b = event_base_new();

@@ -2,6 +2,7 @@
  * rules of Go's net.ParseIP / net.SplitHostPort / net.ParseCIDR. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -173,12 +174,59 @@ static void test_net_contains(void **state)
     assert_true(netaddr_net_contains(nf, n, p, f, a));
 }
 
+static void test_sockaddr(void **state)
+{
+    (void)state;
+    struct sockaddr_storage ss;
+    uint8_t a4[16] = {10, 1, 2, 3};
+    assert_int_equal(netaddr_sockaddr(AF_INET, a4, 53, 7, &ss), sizeof(struct sockaddr_in));
+    const struct sockaddr_in *s4 = (const void *)&ss;
+    assert_int_equal(s4->sin_family, AF_INET);
+    assert_int_equal(ntohs(s4->sin_port), 53);
+    assert_int_equal(ntohl(s4->sin_addr.s_addr), 0x0A010203);
+    uint8_t a6[16];
+    assert_int_equal(inet_pton(AF_INET6, "fe80::1", a6), 1);
+    assert_int_equal(netaddr_sockaddr(AF_INET6, a6, 8053, 3, &ss), sizeof(struct sockaddr_in6));
+    const struct sockaddr_in6 *s6 = (const void *)&ss;
+    assert_int_equal(s6->sin6_family, AF_INET6);
+    assert_int_equal(ntohs(s6->sin6_port), 8053);
+    assert_int_equal(s6->sin6_scope_id, 3);
+    assert_memory_equal(&s6->sin6_addr, a6, 16);
+}
+
+/* Every Linux host has lo with 127.0.0.1: present unless loopback is
+ * skipped, and no skipped kind ever comes back. */
+static void test_local_addrs(void **state)
+{
+    (void)state;
+    netaddr_ip_t ip[256];
+    int n = netaddr_local_addrs(ip, 256, 0);
+    assert_true(n >= 1);
+    bool lo = false;
+    for (int i = 0; i < n; i++)
+        lo |= ip[i].family == AF_INET && ip[i].addr[0] == 127 && ip[i].addr[3] == 1;
+    assert_true(lo);
+    n = netaddr_local_addrs(ip, 256, NETADDR_SKIP_LOOPBACK | NETADDR_SKIP_LINKLOCAL);
+    assert_true(n >= 0);
+    static const uint8_t loop6[16] = {[15] = 1};
+    for (int i = 0; i < n; i++) {
+        if (ip[i].family == AF_INET) {
+            assert_int_not_equal(ip[i].addr[0], 127);
+            assert_false(ip[i].addr[0] == 169 && ip[i].addr[1] == 254);
+        } else {
+            assert_memory_not_equal(ip[i].addr, loop6, 16);
+            assert_false(ip[i].addr[0] == 0xfe && (ip[i].addr[1] & 0xc0) == 0x80);
+        }
+    }
+    assert_int_equal(netaddr_local_addrs(ip, 0, 0), 0); /* max is respected */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_ip),   cmocka_unit_test(test_split_hostport),
         cmocka_unit_test(test_parse_port), cmocka_unit_test(test_hostname),
-        cmocka_unit_test(test_cidr),       cmocka_unit_test(test_net_contains),
+        cmocka_unit_test(test_cidr),       cmocka_unit_test(test_net_contains), cmocka_unit_test(test_sockaddr), cmocka_unit_test(test_local_addrs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,9 +103,11 @@ void answer_ctx_init(answer_ctx_t *ctx, const answer_cfg_t *cfg, uint64_t seed);
  * at most 512 bytes (UDP, no EDNS), min(max(client size, 512), edns_max)
  * (UDP with EDNS) or min(cap, 65535) (TCP). Error answers: FORMERR
  * (QDCOUNT != 1, malformed question/OPT, records in ANSWER/AUTHORITY, QTYPE
- * OPT/TKEY/TSIG), NOTIMP (opcode != QUERY, AXFR/IXFR for now), REFUSED
- * (class not IN/CH, outside names without external_on), BADVERS (EDNS
- * version > 0). The rationale of each choice is at the top of answer.c. */
+ * OPT/TKEY/TSIG), NOTIMP (opcode != QUERY, AXFR over UDP), NOTAUTH
+ * (AXFR/IXFR of a name below the apex), REFUSED (class not IN/CH, outside
+ * names without external_on, transfers outside the zone), BADVERS (EDNS
+ * version > 0). ANSWER_XFR: AXFR/IXFR of the apex over TCP (the caller
+ * checks allowTransfer and streams it, xfr.h); IXFR over UDP gets the SOA. The rationale of each choice is at the top of answer.c. */
 void answer_query(answer_ctx_t *ctx, const zone_snap_t *z, const uint8_t *query, size_t qlen,
                   bool tcp, uint8_t *out, size_t cap, answer_result_t *res);
 

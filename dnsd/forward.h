@@ -95,7 +95,9 @@ typedef struct fwd_stats {
  * upstream's response with the client's id restored, or a SERVFAIL made
  * here. `client` is the caller's blob given to fwd_submit (copied there,
  * aligned for any type); `resp` and `client` are valid during the call only.
- * `done` may call fwd_submit but must not free the worker. */
+ * `done` may call fwd_submit but must not free the worker. `len` 0 (a
+ * SERVFAIL that could not be written; not expected for a query fwd_submit
+ * accepted) means: send nothing. */
 typedef void (*fwd_done_fn)(void *owner, const void *client, const uint8_t *resp, size_t len);
 
 /* `max_pending` queries in flight at most (0 = 4096, capped at

@@ -276,6 +276,10 @@ void dnsd_tcp_forward_done(dnsd_worker_t *w, const void *client, const uint8_t *
     struct tcp_conn *c = &w->conns[cl.slot];
     if (!c->bev || c->gen != cl.gen) /* the client went away meanwhile */
         return;
+    if (len == 0) {
+        DNSD_STAT_INC(&w->stats, dropped);
+        return;
+    }
     if (len >= 4)
         dnsd_stats_count(&w->stats, 0, resp[3] & 0x0f);
     dnsd_stats_latency(&w->stats, dnsd_now_us() - cl.t0_us, 1);

@@ -140,6 +140,10 @@ void dnsd_udp_forward_done(dnsd_worker_t *w, const void *client, const uint8_t *
 {
     struct udp_client c;
     memcpy(&c, client, sizeof c); /* the blob is not necessarily aligned */
+    if (len == 0) {
+        DNSD_STAT_INC(&w->stats, dropped);
+        return;
+    }
     struct iovec iov = {.iov_base = (void *)resp, .iov_len = len};
     struct msghdr h = {.msg_name = &c.peer,
                        .msg_namelen = c.plen,

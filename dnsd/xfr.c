@@ -1,7 +1,10 @@
+/* xfr: AXFR/IXFR streaming (see xfr.h). */
 #include "dnsd/xfr.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/log.h"
 
 enum xfr_phase { XFR_SOA_FIRST, XFR_BODY, XFR_SOA_LAST, XFR_DONE };
 
@@ -163,6 +166,15 @@ size_t xfr_next(xfr_t *x, uint8_t *buf, size_t cap)
         case XFR_DONE:
             break;
         }
+    }
+    if (an == 0 && x->phase != XFR_DONE) {
+        /* A record larger than an empty message: never true of our zones
+         * (records are a few hundred bytes at most), but an endless stream
+         * of empty messages must not follow if it ever were. The client
+         * sees the transfer end without its closing SOA and discards it. */
+        log_err("xfr: a record does not fit in a %zu-byte message; transfer aborted", cap);
+        x->phase = XFR_DONE;
+        return 0;
     }
     wire_put16(buf + 6, an);
     x->records += an;

@@ -292,8 +292,9 @@ static int drop_privileges(const char *user)
         return -ENOENT;
     }
     if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
-        log_err("cannot become user %s: %s", user, strerror(errno));
-        return -errno;
+        int err = errno; /* log_err may change errno */
+        log_err("cannot become user %s: %s", user, strerror(err));
+        return -err;
     }
     log_info("running as user %s", user);
     return 0;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/errcode.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "config/cli.h"
 #include "config/config.h"
@@ -238,9 +239,7 @@ static bool ready(void *ctx, char *why, size_t whylen)
         return true;
     discovery_stats_t st;
     discovery_stats(a->disc, &st);
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    int64_t age_s = (int64_t)now.tv_sec - st.last_success_ms / 1000;
+    int64_t age_s = (clock_real_ms() - st.last_success_ms) / 1000;
     if (st.last_success_ms > 0 && age_s <= a->cfg.ready_max_age)
         return true;
     snprintf(why, whylen, "no good state from a master for %lld s (limit %d s)%s%s",

@@ -1,5 +1,6 @@
 /* server: sockets, worker threads and the helpers udp.c and tcp.c share. */
 #include "dnsd/server.h"
+#include "common/clock.h"
 #include "dnsd/reply.h"
 
 #include <arpa/inet.h>
@@ -35,13 +36,6 @@ typedef struct listen_addr {
     socklen_t len;
     bool wild, dual;
 } listen_addr_t;
-
-uint64_t dnsd_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static int parse_listen(const char *text, uint16_t port, listen_addr_t *la)
 {
@@ -288,7 +282,7 @@ int dnsd_server_bind(const dnsd_server_params_t *p, dnsd_server_t **out, char *e
     }
     /* Everything a worker needs exists before any thread runs or any
      * scraper reads its counters; start only launches threads. */
-    uint64_t seed = dnsd_now_us() ^ ((uint64_t)getpid() << 32);
+    uint64_t seed = clock_mono_us() ^ ((uint64_t)getpid() << 32);
     for (int i = 0; i < s->n_workers; i++) {
         if ((rc = worker_prepare(&s->workers[i], seed + (uint64_t)i * 0x9e3779b97f4a7c15ull)) != 0) {
             snprintf(err, errlen, "dns: cannot set up worker %d: %s", i, strerror(-rc));

@@ -16,6 +16,7 @@
 #include <urcu/urcu-memb.h>
 
 #include "common/log.h"
+#include "common/clock.h"
 #include "dnsd/worker.h"
 #include "dnsd/xfr.h"
 
@@ -95,7 +96,7 @@ static void forward_query(struct tcp_conn *c, const uint8_t *q, size_t qlen)
 {
     dnsd_worker_t *w = c->w;
     struct tcp_client cl = {.kind = DNSD_CLIENT_TCP, .slot = (uint32_t)(c - w->conns),
-                            .gen = c->gen, .t0_us = dnsd_now_us()};
+                            .gen = c->gen, .t0_us = clock_mono_us()};
     if (fwd_submit(w->fwd, q, qlen, true, &cl, sizeof cl) == 0) {
         DNSD_STAT_INC(&w->stats, forwarded);
         return;
@@ -182,7 +183,7 @@ static void conn_readable(struct bufferevent *bev, void *arg)
 {
     struct tcp_conn *c = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
-    uint64_t t0 = dnsd_now_us();
+    uint64_t t0 = clock_mono_us();
     uint64_t answered = 0;
     while (!c->xfr) {
         if (evbuffer_get_length(bufferevent_get_output(bev)) > TCP_OUT_HIGH) {
@@ -207,7 +208,7 @@ static void conn_readable(struct bufferevent *bev, void *arg)
         answered++;
     }
     if (answered)
-        dnsd_stats_latency(&c->w->stats, dnsd_now_us() - t0, answered);
+        dnsd_stats_latency(&c->w->stats, clock_mono_us() - t0, answered);
 }
 
 static void conn_drained(struct bufferevent *bev, void *arg)
@@ -282,7 +283,7 @@ void dnsd_tcp_forward_done(dnsd_worker_t *w, const void *client, const uint8_t *
     }
     if (len >= 4)
         dnsd_stats_count(&w->stats, 0, resp[3] & 0x0f);
-    dnsd_stats_latency(&w->stats, dnsd_now_us() - cl.t0_us, 1);
+    dnsd_stats_latency(&w->stats, clock_mono_us() - cl.t0_us, 1);
     conn_send(c, resp, len);
 }
 

@@ -8,6 +8,7 @@
 #include <urcu/urcu-memb.h>
 
 #include "common/log.h"
+#include "common/clock.h"
 #include "dnsd/worker.h"
 
 #define UDP_BATCH  32
@@ -124,7 +125,7 @@ static void udp_forward(dnsd_worker_t *w, int fd, const dnsd_sockaddr_t *peer, s
     c.cmsg_len = (uint8_t)cmsg_len;
     if (cmsg_len)
         memcpy(c.cmsg, cmsg, cmsg_len);
-    c.t0_us = dnsd_now_us();
+    c.t0_us = clock_mono_us();
     int rc = fwd_submit(w->fwd, q, qlen, false, &c, sizeof c);
     if (rc == 0) {
         DNSD_STAT_INC(&w->stats, forwarded);
@@ -155,7 +156,7 @@ void dnsd_udp_forward_done(dnsd_worker_t *w, const void *client, const uint8_t *
         DNSD_STAT_INC(&w->stats, dropped);
     if (len >= 4)
         dnsd_stats_count(&w->stats, 0, resp[3] & 0x0f);
-    dnsd_stats_latency(&w->stats, dnsd_now_us() - c.t0_us, 1);
+    dnsd_stats_latency(&w->stats, clock_mono_us() - c.t0_us, 1);
 }
 
 /* Answer query i; returns the number of replies queued (0 or 1). */
@@ -238,7 +239,7 @@ static void udp_readable(evutil_socket_t fd, short what, void *arg)
         int n = recvmmsg(fd, w->batch->in, UDP_BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0)
             return;
-        uint64_t t0 = dnsd_now_us();
+        uint64_t t0 = clock_mono_us();
         int nout = 0;
         urcu_memb_read_lock();
         const zone_version_t *v = zonedb_current(w->params->db);
@@ -250,7 +251,7 @@ static void udp_readable(evutil_socket_t fd, short what, void *arg)
         urcu_memb_read_unlock();
         if (nout)
             send_batch(w, fd, nout);
-        dnsd_stats_latency(&w->stats, dnsd_now_us() - t0, (uint64_t)nout);
+        dnsd_stats_latency(&w->stats, clock_mono_us() - t0, (uint64_t)nout);
         if (n < UDP_AGAIN)
             return;
     }

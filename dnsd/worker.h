@@ -73,8 +73,6 @@ size_t dnsd_error_reply(const dnsd_worker_t *w, const uint8_t *query, size_t qle
  * upstream at all (ANSWER_DROP when even that cannot be written). */
 bool dnsd_may_forward(dnsd_worker_t *w, const struct sockaddr *peer, const uint8_t *query,
                       size_t qlen, uint8_t *out, size_t cap, answer_result_t *res);
-/* Microseconds on the monotonic clock. */
-uint64_t dnsd_now_us(void);
 
 /* udp.c */
 int dnsd_udp_setup(dnsd_worker_t *w); /* events for w->udp_fds; 0 or -errno */

@@ -11,6 +11,7 @@
  * libmicrohttpd decodes it) so that route.c alone decides how to decode:
  * strictly, rejecting %00 and bad escapes. */
 #include "http/http.h"
+#include "common/clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -60,13 +61,6 @@ typedef struct req {
     http_route_t route;
     char uri[HTTP_URI_MAX + 2];
 } req_t;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 {
@@ -422,7 +416,7 @@ int http_server_start(const http_params_t *p, http_server_t **out, char *err, si
         return -ENOMEM;
     }
     s->p = p;
-    s->start_ms = now_ms();
+    s->start_ms = clock_real_ms();
     int fd = -1;
     int rc = listen_socket(p->cfg->http_listener, p->cfg->http_port, &fd, err, errlen);
     if (rc < 0)

@@ -12,6 +12,7 @@
  * are dropped) and, not being cached, is tried first thing next round. A temporary failure
  * (EAI_AGAIN) of a name that resolved before keeps its previous addresses until the next retry. */
 #include "zone/hostcache.h"
+#include "common/clock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -74,9 +75,7 @@ static uint64_t hash_name(const char *s)
 
 static int64_t now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)(clock_mono_us() / 1000);
 }
 
 static bool is_literal(const char *host)

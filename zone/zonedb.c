@@ -4,6 +4,7 @@
  * old version to call_rcu, whose helper thread frees it once every reader
  * that could still see it has left its read-side critical section. */
 #include "zone/zonedb.h"
+#include "common/clock.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -27,9 +28,7 @@ struct zonedb {
 static int64_t realtime_ms(void *ctx)
 {
     (void)ctx;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return clock_real_ms();
 }
 
 static void version_free(struct version *v)

@@ -380,6 +380,31 @@ static bool answer_rotated(ans_t *a, const zone_rrset_t *rs)
     return true;
 }
 
+static void shuffle_begin(answer_ctx_t *ctx)
+{
+    if (++ctx->shuffle_gen == 0) { /* wrapped: forget every stamp once */
+        memset(ctx->order_gen, 0, sizeof ctx->order_gen);
+        ctx->shuffle_gen = 1;
+    }
+}
+
+static inline uint16_t shuffle_at(const answer_ctx_t *ctx, uint32_t i)
+{
+    return ctx->order_gen[i] == ctx->shuffle_gen ? ctx->order[i] : (uint16_t)i;
+}
+
+/* The record at position i (0, 1, ... in turn) of a random order of n:
+ * swap a random later position into i. Position i is never read again,
+ * so only position j needs storing. */
+static inline uint16_t shuffle_next(answer_ctx_t *ctx, uint32_t i, uint32_t n)
+{
+    uint32_t j = i + rng_below(&ctx->rng, n - i);
+    uint16_t pick = shuffle_at(ctx, j);
+    ctx->order[j] = shuffle_at(ctx, i);
+    ctx->order_gen[j] = ctx->shuffle_gen;
+    return pick;
+}
+
 /* A and AAAA, the bulk of all answers: fixed-size records, so the i-th
  * record is at i * rec and the 10 bytes before RDLENGTH are the same for
  * all (pointer to the question, TYPE, CLASS, TTL). Partial Fisher-Yates:
@@ -393,14 +418,11 @@ static bool answer_fixed(ans_t *a, const zone_rrset_t *rs, size_t rec)
     wire_put16(head + 2, rs->type);
     wire_put16(head + 4, WIRE_CLASS_IN);
     wire_put32(head + 6, rs->ttl);
-    for (uint32_t i = 0; i < n; i++)
-        ctx->order[i] = (uint16_t)i;
+    shuffle_begin(ctx);
     for (uint32_t i = 0; i < n; i++) {
         if (!wire_room(w, 10 + rec))
             return false;
-        uint32_t j = i + rng_below(&ctx->rng, n - i);
-        uint16_t pick = ctx->order[j];
-        ctx->order[j] = ctx->order[i];
+        uint16_t pick = shuffle_next(ctx, i, n);
         uint8_t *p = w->buf + w->len;
         memcpy(p, head, 10);
         if (rec == 6)
@@ -427,16 +449,15 @@ static bool answer_rrset(ans_t *a, const zone_rrset_t *rs)
     } else if (fixed && rs->rdata_len == fixed * n) {
         ok = answer_fixed(a, rs, fixed);
     } else {
+        /* Variable-size records (SRV): one pass for the offsets, a few
+         * loads per record, still far below what writing them costs. */
         for (uint32_t i = 0, off = 0; i < n; i++) {
             ctx->offs[i] = off;
-            ctx->order[i] = (uint16_t)i;
             off += 2u + wire_get16(rs->rdata + off);
         }
+        shuffle_begin(ctx);
         for (uint32_t i = 0; ok && i < n; i++) {
-            uint32_t j = i + rng_below(&ctx->rng, n - i);
-            uint16_t pick = ctx->order[j];
-            ctx->order[j] = ctx->order[i];
-            ctx->order[i] = pick;
+            uint16_t pick = shuffle_next(ctx, i, n);
             ok = put_answer_record(a, rs, rs->rdata + ctx->offs[pick], pick);
         }
     }

@@ -73,8 +73,13 @@ typedef struct answer_ctx {
     uint8_t lstart[128];          /* label offsets in `name` */
     uint8_t rename[DNAME_MAXLEN]; /* a zone name moved under the DC/OS suffix */
     wire_writer_t w;
-    uint16_t order[ANSWER_MAX_ORDER]; /* record indexes while shuffling */
-    uint32_t offs[ANSWER_MAX_ORDER];  /* record offsets in the RRset's rdata */
+    /* Lazy Fisher-Yates: position i holds order[i] when order_gen[i] ==
+     * shuffle_gen, else i itself, so a new shuffle starts in O(1) and a
+     * cut answer costs only the records it writes. */
+    uint16_t order[ANSWER_MAX_ORDER];
+    uint32_t order_gen[ANSWER_MAX_ORDER];
+    uint32_t shuffle_gen;
+    uint32_t offs[ANSWER_MAX_ORDER]; /* record offsets in the RRset's rdata */
     struct answer_add {
         const zone_node_t *node; /* SRV/NS target node in the zone */
         uint32_t off;            /* where its name was written (owner pointer) */

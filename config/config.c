@@ -69,6 +69,7 @@ const cfg_keydef_t cfg_keys[KEY_COUNT] = {
     [KEY_LEGACY_RAW_NAMES] = {"legacyRawNames", K_BOOL, CF(legacy_raw_names), 0, 0, 0},
     [KEY_MESOS_TLS_SKIP_VERIFY] = {"mesosTLSSkipVerify", K_BOOL, CF(mesos_tls_skip_verify), 0, 0,
                                    0},
+    [KEY_STATE_MAX_BYTES] = {"stateMaxBytes", K_INT, CF(state_max_bytes), 'u', 1 << 20, UINT32_MAX},
     [KEY_EDNS_MAX_PAYLOAD] = {"ednsMaxPayload", K_INT, CF(edns_max_payload), 'i', 512, 4096},
     [KEY_DNS_WORKERS] = {"dnsWorkers", K_INT, CF(workers), 'i', 0, 1024},
     [KEY_LISTENERS] = {"listeners", K_LIST, 0, 0, 0, 0},
@@ -511,6 +512,7 @@ int config_defaults(config_t *c)
     c->enumeration_on = true;
     c->legacy_raw_names = true;
     c->edns_max_payload = 1232;
+    c->state_max_bytes = CONFIG_STATE_MAX_BYTES;
     c->ready_max_age = 0; /* 3 * refresh_seconds, filled in by the checks */
     if (default_strings(c) < 0)
         goto fail;

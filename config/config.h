@@ -39,6 +39,9 @@ typedef struct config_net {
     uint8_t prefix;
 } config_net_t;
 
+/* Default of stateMaxBytes: 1 GiB, ~9 times a 100,000-task state. */
+#define CONFIG_STATE_MAX_BYTES (1u << 30)
+
 typedef struct config_zone_resolver {
     char *zone; /* lowercase, no trailing dot */
     config_addr_t *servers;
@@ -92,6 +95,7 @@ typedef struct config {
     /* --- mesos-dnsd keys --- */
     bool legacy_raw_names;      /* legacyRawNames: the raw DiscoveryInfo twin (default true) */
     bool mesos_tls_skip_verify; /* mesosTLSSkipVerify (default false) */
+    uint32_t state_max_bytes;   /* stateMaxBytes: decoded state document, 1 MiB..4 GiB-1 */
     int edns_max_payload;       /* ednsMaxPayload: 512..4096 (default 1232) */
     int workers;                /* dnsWorkers: DNS threads, 0..1024 (0 = one per core) */
     char **listeners;           /* listeners: extra DNS bind IPs, canonical text */

@@ -52,6 +52,7 @@ enum cfg_key {
     /* mesos-dnsd's own */
     KEY_LEGACY_RAW_NAMES,
     KEY_MESOS_TLS_SKIP_VERIFY,
+    KEY_STATE_MAX_BYTES,
     KEY_EDNS_MAX_PAYLOAD,
     KEY_DNS_WORKERS,
     KEY_LISTENERS,

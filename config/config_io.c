@@ -292,6 +292,7 @@ static void write_own(jsonw_t *w, const config_t *c)
 {
     jsonw_kv_bool(w, "legacyRawNames", c->legacy_raw_names);
     jsonw_kv_bool(w, "mesosTLSSkipVerify", c->mesos_tls_skip_verify);
+    jsonw_kv_int(w, "stateMaxBytes", c->state_max_bytes);
     jsonw_kv_int(w, "ednsMaxPayload", c->edns_max_payload);
     jsonw_kv_int(w, "dnsWorkers", c->workers);
     write_strv(w, "listeners", c->listeners, c->n_listeners, false);

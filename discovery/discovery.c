@@ -1,32 +1,32 @@
 #include "discovery/discovery.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/eventfd.h>
-#include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/errcode.h"
 #include "common/log.h"
+#include "common/prom.h"
+#include "common/wake.h"
+#include "config/netaddr.h"
 #include "discovery/fetch.h"
 #include "discovery/iam.h"
 #include "discovery/state_parse.h"
 #include "discovery/zk.h"
 
 #define STATE_PATH "/master/state"
-/* Times the state's `leader` field may send us on to another master. */
-#define MAX_LEADER_HOPS 3
-/* HTTP redirects per request (a non-leading master answers 307). */
-#define MAX_REDIRECTS          3
+/* Times one attempt may move on to another master: the state's `leader`
+ * names another one, or a non-leading master answers 307. */
+#define MAX_LEADER_HOPS        3
 #define CONNECT_TIMEOUT_MAX_MS 10000
 #define BACKOFF_BASE_MS        1000
 #define MAX_CANDIDATES         32
@@ -47,14 +47,16 @@ struct discovery {
     fetch_tls_t tls;
     bool https, started;
     struct event *ev_timer; /* the next refresh */
-    struct event *ev_wake;  /* discovery_refresh_now() from any thread */
-    int wake_fd;
+    wake_t *wake;           /* discovery_refresh_now() from any thread */
+    uint64_t max_bytes;     /* stateMaxBytes */
 
     /* the refresh cycle in progress */
     bool in_cycle, again;
     char cands[MAX_CANDIDATES][128];
     size_t n_cands, i_cand;
-    char target[128]; /* master being asked right now */
+    char target[128];  /* master being asked right now */
+    bool target_known; /* ... is a known master: it gets the credentials */
+    char vouched[128]; /* leader named by a known master's state, this attempt */
     int hops;
     bool iam_retried;
     fetch_req_t *req;
@@ -64,9 +66,11 @@ struct discovery {
     unsigned fail_streak;
     bool failing;
     char zk_leader[128];
-    char last_leader[128]; /* leader of the last good state */
-    char prev_leader[128]; /* last leader the stats knew (for leader_changes) */
-    char summary[256];     /* errors of this cycle */
+    char last_leader[128];  /* leader of the last good state */
+    bool last_leader_known; /* ... and that state came from a known master */
+    state_warn_memo_t memo; /* the parser's warnings, logged when they change */
+    char prev_leader[128];  /* last leader the stats knew (for leader_changes) */
+    char summary[256];      /* errors of this cycle */
     struct master_err errs[ERR_SLOTS];
     size_t next_err_slot;
     uint64_t rng;
@@ -77,20 +81,6 @@ struct discovery {
 
 static void cycle_start(discovery_t *d);
 static void request_begin(discovery_t *d);
-
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int64_t real_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* xorshift64*: jitter only, no need for more. */
 static double rand01(discovery_t *d)
@@ -229,6 +219,7 @@ static void cycle_failed(discovery_t *d)
 static void attempt_begin(discovery_t *d)
 {
     snprintf(d->target, sizeof d->target, "%s", d->cands[d->i_cand]);
+    d->vouched[0] = '\0';
     d->hops = 0;
     d->iam_retried = false;
     request_begin(d);
@@ -266,7 +257,7 @@ static void cycle_start(discovery_t *d)
     evtimer_del(d->ev_timer);
     d->in_cycle = true;
     d->again = false;
-    d->t0 = mono_s();
+    d->t0 = clock_mono_s();
     d->summary[0] = '\0';
     build_candidates(d);
     if (d->n_cands == 0) {
@@ -308,6 +299,44 @@ static void on_iam(void *ctx, int rc, const char *err)
         request_begin(d);
 }
 
+/* ---- whom the credentials go to ---- */
+
+static bool has_credentials(const discovery_t *d)
+{
+    const char *auth = d->cfg->mesos_authentication;
+    return d->iam || (auth && strcmp(auth, "basic") == 0);
+}
+
+/* The same host (by name, case-insensitive, or by IP) and port. */
+static bool master_eq(const char *a, const char *b)
+{
+    char ha[256], hb[256];
+    uint16_t pa, pb;
+    if (!a || !*a || !b || !*b || fetch_master_split(a, ha, sizeof ha, &pa, NULL) != 0 ||
+        fetch_master_split(b, hb, sizeof hb, &pb, NULL) != 0 || pa != pb)
+        return false;
+    int fa, fb;
+    uint8_t xa[16], xb[16];
+    if (netaddr_parse_ip(ha, &fa, xa) == 0 && netaddr_parse_ip(hb, &fb, xb) == 0)
+        return fa == fb && memcmp(xa, xb, fa == AF_INET ? 4 : 16) == 0;
+    return strcasecmp(ha, hb) == 0;
+}
+
+/* A master we know gets the credentials: one of `masters`, ZooKeeper's
+ * leader, or the leader named by a known master's state (the last good
+ * one, or one read during this attempt). Anyone else, e.g. wherever a 307
+ * points, is asked without them. */
+static bool master_known(const discovery_t *d, const char *m)
+{
+    for (size_t i = 0; i < d->cfg->n_masters; i++)
+        if (master_eq(m, d->cfg->masters[i]))
+            return true;
+    return master_eq(m, d->zk_leader) || (d->last_leader_known && master_eq(m, d->last_leader)) ||
+           master_eq(m, d->vouched);
+}
+
+/* ---- one request ---- */
+
 static int on_body(void *ctx, const void *data, size_t len)
 {
     discovery_t *d = ctx;
@@ -320,7 +349,11 @@ static void request_begin(discovery_t *d)
 {
     const config_t *c = d->cfg;
     const char *auth = NULL;
-    if (d->iam && !(auth = iam_auth_header(d->iam))) {
+    d->target_known = master_known(d, d->target);
+    bool creds = d->target_known && has_credentials(d);
+    if (has_credentials(d) && !creds)
+        log_debug("state: asking %s without credentials: not a known master", d->target);
+    if (d->iam && creds && !(auth = iam_auth_header(d->iam))) {
         long tmo = (long)c->state_timeout_seconds * 1000;
         int rc = iam_login(d->iam, d->fetch, &d->tls, tmo, on_iam, d);
         if (rc < 0)
@@ -336,7 +369,8 @@ static void request_begin(discovery_t *d)
         attempt_failed(d, "out of memory");
         return;
     }
-    bool basic = strcmp(c->mesos_authentication, "basic") == 0;
+    state_parser_set_memo(d->parser, &d->memo);
+    bool basic = creds && strcmp(c->mesos_authentication, "basic") == 0;
     long tmo = (long)c->state_timeout_seconds * 1000;
     fetch_request_t rq = {
         .url = url,
@@ -346,7 +380,8 @@ static void request_begin(discovery_t *d)
         .tls = &d->tls,
         .timeout_ms = tmo,
         .connect_timeout_ms = tmo < CONNECT_TIMEOUT_MAX_MS ? tmo : CONNECT_TIMEOUT_MAX_MS,
-        .max_redirects = MAX_REDIRECTS,
+        .max_redirects = 0, /* a 307 is a hop of ours: see follow_redirect() */
+        .max_body_bytes = d->max_bytes,
         .on_body = on_body,
         .on_done = on_done,
         .ctx = d,
@@ -361,36 +396,62 @@ static void request_begin(discovery_t *d)
     }
 }
 
+/* Ask `to` instead of the current target, within MAX_LEADER_HOPS. */
+static void hop(discovery_t *d, const char *to, const char *why)
+{
+    if (d->hops >= MAX_LEADER_HOPS) {
+        attempt_failed(d, "still not the leader after %d hops (%s %s)", d->hops, why, to);
+        return;
+    }
+    log_debug("state: %s is not the leader (%s %s)", d->target, why, to);
+    d->hops++;
+    snprintf(d->target, sizeof d->target, "%s", to);
+    request_begin(d);
+}
+
+/* A non-leading master answers 307 with Location //leader:port/master/state:
+ * a hop like the state's `leader` field, under the same rule for the
+ * credentials. Anything else is not a master's redirect: not followed. */
+static void follow_redirect(discovery_t *d, const fetch_result_t *r)
+{
+    char to[128], target[140];
+    bool https, from_https = strncmp(r->url, "https:", 6) == 0;
+    if (fetch_redirect_master(r->redirect, STATE_PATH, to, sizeof to, &https) != 0) {
+        attempt_failed(d,
+                       "HTTP %ld redirect to %.150s: not a master's " STATE_PATH ", not followed",
+                       r->status, r->redirect);
+        return;
+    }
+    if (from_https && !https) {
+        attempt_failed(d, "HTTP %ld redirect to %.150s: https to http refused", r->status,
+                       r->redirect);
+        return;
+    }
+    snprintf(target, sizeof target, "%s%s", https == d->https ? "" : "https://", to);
+    hop(d, target, "redirects to");
+}
+
 /* Does the `leader` host:port name the master we just read from? Compared
  * with the address actually connected to, and with the name we used. */
 static bool is_same_master(const char *host, unsigned port, const char *peer, const char *target)
 {
-    char p_ip[64] = "";
-    unsigned p_port = 0;
-    if (peer[0] == '[')
-        sscanf(peer, "[%63[^]]]:%u", p_ip, &p_port);
-    else
-        sscanf(peer, "%63[^:]:%u", p_ip, &p_port);
-    if (p_port == port) {
-        unsigned char a[16], b[16];
-        int fam = strchr(host, ':') ? AF_INET6 : AF_INET;
-        if (inet_pton(fam, host, a) == 1 && inet_pton(fam, p_ip, b) == 1 &&
-            memcmp(a, b, fam == AF_INET ? 4 : 16) == 0)
-            return true;
-    }
-    char t_host[128] = "";
-    unsigned t_port = 5050;
-    const char *t = strstr(target, "://") ? strstr(target, "://") + 3 : target;
-    if (t[0] == '[')
-        sscanf(t, "[%127[^]]]:%u", t_host, &t_port);
-    else
-        sscanf(t, "%127[^:/]:%u", t_host, &t_port);
-    return t_port == port && strcasecmp(t_host, host) == 0;
+    char p_host[64], t_host[256];
+    const char *p_port;
+    uint16_t pp, tp;
+    int fa, fb;
+    uint8_t a[16], b[16];
+    if (netaddr_split_hostport(peer, p_host, sizeof p_host, &p_port) == 0 &&
+        netaddr_parse_port(p_port, &pp) == 0 && pp == port && netaddr_parse_ip(host, &fa, a) == 0 &&
+        netaddr_parse_ip(p_host, &fb, b) == 0 && fa == fb &&
+        memcmp(a, b, fa == AF_INET ? 4 : 16) == 0)
+        return true;
+    return fetch_master_split(target, t_host, sizeof t_host, &tp, NULL) == 0 && tp == port &&
+           strcasecmp(t_host, host) == 0;
 }
 
 static void deliver(discovery_t *d, model_t **m, const fetch_result_t *r, const char *leader)
 {
-    double dur = mono_s() - d->t0;
+    double dur = clock_mono_s() - d->t0;
     note_master_ok(d, d->target);
     if (d->failing)
         log_info("state: recovered, read from %s after %u failed refresh(es)", d->target,
@@ -398,12 +459,13 @@ static void deliver(discovery_t *d, model_t **m, const fetch_result_t *r, const 
     if (strcmp(leader, d->last_leader) != 0)
         log_info("state: leading master is %s", leader);
     snprintf(d->last_leader, sizeof d->last_leader, "%s", leader);
+    d->last_leader_known = d->target_known;
     d->failing = false;
     d->fail_streak = 0;
     if (!d->zk)
         set_leader_stat(d, leader);
     pthread_mutex_lock(&d->mu);
-    d->stats.last_success_ms = real_ms();
+    d->stats.last_success_ms = clock_real_ms();
     d->stats.last_duration_s = dur;
     d->stats.last_error[0] = '\0';
     d->stats.models++;
@@ -415,6 +477,35 @@ static void deliver(discovery_t *d, model_t **m, const fetch_result_t *r, const 
     model_free(m); /* in case the callee left it */
 }
 
+static void request_failed(discovery_t *d, const fetch_result_t *r)
+{
+    char perr[200] = "";
+    model_t *m = NULL;
+    bool parse_err = r->rc == -EPROTO && d->parser;
+    if (parse_err)
+        state_parser_finish(&d->parser, &m, perr, sizeof perr);
+    state_parser_free(&d->parser);
+    model_free(&m);
+    bool denied = r->status == 401 || r->status == 403;
+    if (r->status >= 300 && r->status <= 399 && r->redirect[0]) {
+        follow_redirect(d, r);
+    } else if (r->status == 401 && d->iam && d->target_known && !d->iam_retried) {
+        d->iam_retried = true;
+        iam_invalidate(d->iam);
+        log_info("master %s rejected the IAM token; logging in again", d->target);
+        request_begin(d);
+    } else if (r->rc == -EFBIG) {
+        attempt_failed(d, "state document larger than %llu bytes (stateMaxBytes)",
+                       (unsigned long long)d->max_bytes);
+    } else if (parse_err) {
+        attempt_failed(d, "invalid state document: %s", perr[0] ? perr : "not JSON");
+    } else if (denied && has_credentials(d) && !d->target_known) {
+        attempt_failed(d, "%s (credentials not sent: not a known master)", r->error);
+    } else {
+        attempt_failed(d, "%s", r->error);
+    }
+}
+
 static void on_done(void *ctx, const fetch_result_t *r)
 {
     discovery_t *d = ctx;
@@ -422,21 +513,7 @@ static void on_done(void *ctx, const fetch_result_t *r)
     model_t *m = NULL;
     d->req = NULL;
     if (r->rc != 0) {
-        bool parse_err = r->rc == -EPROTO && d->parser;
-        if (parse_err)
-            state_parser_finish(&d->parser, &m, perr, sizeof perr);
-        state_parser_free(&d->parser);
-        model_free(&m);
-        if (r->status == 401 && d->iam && !d->iam_retried) {
-            d->iam_retried = true;
-            iam_invalidate(d->iam);
-            log_info("master %s rejected the IAM token; logging in again", d->target);
-            request_begin(d);
-        } else if (parse_err) {
-            attempt_failed(d, "invalid state document: %s", perr[0] ? perr : "not JSON");
-        } else {
-            attempt_failed(d, "%s", r->error);
-        }
+        request_failed(d, r);
         return;
     }
     if (state_parser_finish(&d->parser, &m, perr, sizeof perr) != 0) {
@@ -453,15 +530,9 @@ static void on_done(void *ctx, const fetch_result_t *r)
              m->leader_host, (unsigned)m->leader_port);
     if (!is_same_master(m->leader_host, m->leader_port, r->peer, d->target)) {
         model_free(&m);
-        if (d->hops >= MAX_LEADER_HOPS) {
-            attempt_failed(d, "still not the leader after %d hops (state names %s)", d->hops,
-                           leader);
-            return;
-        }
-        log_debug("state: %s is not the leader, asking %s", d->target, leader);
-        d->hops++;
-        snprintf(d->target, sizeof d->target, "%s", leader);
-        request_begin(d);
+        if (d->target_known) /* a known master vouches for its leader */
+            snprintf(d->vouched, sizeof d->vouched, "%s", leader);
+        hop(d, leader, "state names");
         return;
     }
     deliver(d, &m, r, leader);
@@ -491,12 +562,9 @@ static void on_zk_navstar(void *ctx, const uint8_t *value, size_t len)
         d->p.on_navstar(d->p.ctx, value, len);
 }
 
-static void on_wake(evutil_socket_t fd, short what, void *arg)
+static void on_wake(void *arg)
 {
     discovery_t *d = arg;
-    uint64_t v;
-    ssize_t r = read(d->wake_fd, &v, sizeof v);
-    (void)r;
     if (d->started)
         cycle_start(d);
 }
@@ -572,7 +640,6 @@ discovery_t *discovery_new(const discovery_params_t *p)
     if (!d)
         return NULL;
     pthread_mutex_init(&d->mu, NULL);
-    d->wake_fd = -1;
     d->p = *p;
     d->cfg = p->cfg;
     d->https = p->cfg->mesos_https_on;
@@ -580,15 +647,14 @@ discovery_t *discovery_new(const discovery_params_t *p)
                            .cert_file = p->cfg->cert_file,
                            .key_file = p->cfg->key_file,
                            .skip_verify = p->cfg->mesos_tls_skip_verify};
-    d->rng = (uint64_t)real_ms() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)d;
+    d->max_bytes = p->cfg->state_max_bytes ? p->cfg->state_max_bytes : CONFIG_STATE_MAX_BYTES;
+    d->rng = (uint64_t)clock_real_ms() ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)d;
     if (!d->rng)
         d->rng = 88172645463325252ULL;
-    d->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     d->ev_timer = evtimer_new(p->base, on_timer, d);
-    d->ev_wake =
-        d->wake_fd >= 0 ? event_new(p->base, d->wake_fd, EV_READ | EV_PERSIST, on_wake, d) : NULL;
+    d->wake = wake_new(p->base, on_wake, d);
     d->fetch = fetch_new(p->base);
-    if (!d->ev_timer || !d->ev_wake || !d->fetch || event_add(d->ev_wake, NULL) != 0) {
+    if (!d->ev_timer || !d->wake || !d->fetch) {
         log_err("discovery: cannot set up: %s", strerror(errno ? errno : ENOMEM));
         goto fail;
     }
@@ -643,9 +709,7 @@ int discovery_start(discovery_t *d)
 
 void discovery_refresh_now(discovery_t *d)
 {
-    uint64_t one = 1;
-    ssize_t w = write(d->wake_fd, &one, sizeof one);
-    (void)w; /* EAGAIN: a wake-up is already pending */
+    wake_signal(d->wake);
 }
 
 void discovery_stats(discovery_t *d, discovery_stats_t *out)
@@ -674,55 +738,50 @@ void discovery_free(discovery_t **dp)
     fetch_free(&d->fetch);
     if (d->ev_timer)
         event_free(d->ev_timer);
-    if (d->ev_wake)
-        event_free(d->ev_wake);
-    if (d->wake_fd >= 0)
-        close(d->wake_fd);
+    wake_free(&d->wake);
     pthread_mutex_destroy(&d->mu);
     free(d);
     *dp = NULL;
-}
-
-static void prom(buf_t *out, const char *type, const char *name, const char *help, double v)
-{
-    buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.15g\n", name, help, name, type, name, v);
 }
 
 void discovery_prometheus(discovery_t *d, buf_t *out)
 {
     discovery_stats_t s;
     discovery_stats(d, &s);
-    prom(out, "counter", "mesosdnsd_discovery_fetches_total",
-         "State fetches attempted (GET /master/state, hops included).", (double)s.fetches);
-    prom(out, "counter", "mesosdnsd_discovery_failures_total",
-         "State fetches or parses that failed.", (double)s.failures);
-    prom(out, "counter", "mesosdnsd_discovery_models_total",
-         "Good states handed to the zone builder.", (double)s.models);
-    prom(out, "counter", "mesosdnsd_discovery_leader_changes_total",
-         "Changes of the leading master.", (double)s.leader_changes);
-    prom(out, "gauge", "mesosdnsd_discovery_last_success_timestamp_seconds",
-         "Unix time of the last good state (0 = never).", (double)s.last_success_ms / 1000);
-    prom(out, "gauge", "mesosdnsd_discovery_last_duration_seconds",
-         "Request to finished model, last good state.", s.last_duration_s);
-    prom(out, "gauge", "mesosdnsd_discovery_last_state_bytes",
-         "Decoded size of the last good state document.", (double)s.last_state_bytes);
-    prom(out, "gauge", "mesosdnsd_discovery_leader_known", "1 when a leading master is known.",
-         s.leader_known ? 1 : 0);
-    if (s.leader_known)
-        buf_printf(out,
-                   "# HELP mesosdnsd_discovery_leader_info The leading master.\n"
-                   "# TYPE mesosdnsd_discovery_leader_info gauge\n"
-                   "mesosdnsd_discovery_leader_info{leader=\"%s\"} 1\n",
-                   s.leader);
+    prom_metric(out, "mesosdnsd_discovery_fetches_total", "counter",
+                "State fetches attempted (GET /master/state, hops included).", NULL,
+                (double)s.fetches);
+    prom_metric(out, "mesosdnsd_discovery_failures_total", "counter",
+                "State fetches or parses that failed.", NULL, (double)s.failures);
+    prom_metric(out, "mesosdnsd_discovery_models_total", "counter",
+                "Good states handed to the zone builder.", NULL, (double)s.models);
+    prom_metric(out, "mesosdnsd_discovery_leader_changes_total", "counter",
+                "Changes of the leading master.", NULL, (double)s.leader_changes);
+    prom_metric(out, "mesosdnsd_discovery_last_success_timestamp_seconds", "gauge",
+                "Unix time of the last good state (0 = never).", NULL,
+                (double)s.last_success_ms / 1000);
+    prom_metric(out, "mesosdnsd_discovery_last_duration_seconds", "gauge",
+                "Request to finished model, last good state.", NULL, s.last_duration_s);
+    prom_metric(out, "mesosdnsd_discovery_last_state_bytes", "gauge",
+                "Decoded size of the last good state document.", NULL, (double)s.last_state_bytes);
+    prom_metric(out, "mesosdnsd_discovery_leader_known", "gauge",
+                "1 when a leading master is known.", NULL, s.leader_known ? 1 : 0);
+    if (s.leader_known) {
+        char label[160];
+        snprintf(label, sizeof label, "leader=\"%s\"", s.leader);
+        prom_metric(out, "mesosdnsd_discovery_leader_info", "gauge", "The leading master.", label,
+                    1);
+    }
     if (d->iam)
-        prom(out, "counter", "mesosdnsd_discovery_iam_logins_total", "Successful DC/OS IAM logins.",
-             (double)s.iam_logins);
+        prom_metric(out, "mesosdnsd_discovery_iam_logins_total", "counter",
+                    "Successful DC/OS IAM logins.", NULL, (double)s.iam_logins);
     if (d->zk) {
-        prom(out, "gauge", "mesosdnsd_zk_connected", "1 while a ZooKeeper session is live.",
-             s.zk_connected ? 1 : 0);
-        prom(out, "gauge", "mesosdnsd_zk_leader_timeout",
-             "1 when no leader was detected within zkDetectionTimeout.", s.leader_timeout ? 1 : 0);
-        prom(out, "counter", "mesosdnsd_zk_sessions_total", "ZooKeeper sessions established.",
-             (double)s.zk_sessions);
+        prom_metric(out, "mesosdnsd_zk_connected", "gauge", "1 while a ZooKeeper session is live.",
+                    NULL, s.zk_connected ? 1 : 0);
+        prom_metric(out, "mesosdnsd_zk_leader_timeout", "gauge",
+                    "1 when no leader was detected within zkDetectionTimeout.", NULL,
+                    s.leader_timeout ? 1 : 0);
+        prom_metric(out, "mesosdnsd_zk_sessions_total", "counter",
+                    "ZooKeeper sessions established.", NULL, (double)s.zk_sessions);
     }
 }

@@ -5,17 +5,26 @@
  * leader; watched, so a leader change triggers an immediate refresh) and/or
  * the static `masters` list. Each refresh asks, in order, ZooKeeper's
  * leader, the leader named by the last good state (saves a hop), then
- * masters[0], masters[1], ...; the first that answers wins. A 307 from a
- * non-leading master is followed, and when the state's `leader`
- * ("master@IP:port") names another master, that one is asked instead (at
- * most 3 hops). Fetch: GET /master/state with libcurl's multi interface
+ * masters[0], masters[1], ...; the first that answers wins. When the
+ * state's `leader` ("master@IP:port") names another master, or a
+ * non-leading master answers 307 to //leader:port/master/state, that one is
+ * asked instead (at most 3 hops per attempt; other redirects are not
+ * followed). Fetch: GET /master/state with libcurl's multi interface
  * driven by the caller's libevent base, streamed straight into the state
  * parser (no copy of the body), gzip accepted, bounded by
- * stateTimeoutSeconds, TLS, auth (basic, DC/OS IAM with a cached token,
- * renewed on 401), retries with exponential backoff and jitter (never
- * longer than refreshSeconds). A failed fetch or parse changes nothing
- * downstream: the last good model stays in force, forever, and each
- * problem is logged once per change of state, not once per attempt.
+ * stateTimeoutSeconds and by stateMaxBytes (decoded size; one JSON string
+ * or number at most STATE_MAX_TOKEN), TLS, auth (basic, DC/OS IAM with a
+ * cached token, renewed on 401), retries with exponential backoff and
+ * jitter (never longer than refreshSeconds). A failed fetch or parse
+ * changes nothing downstream: the last good model stays in force, forever,
+ * and each problem is logged once per change of state, not once per
+ * attempt; so are the parser's warnings about dropped entries.
+ *
+ * Credentials (basic or the IAM token) go only to a known master: one of
+ * `masters`, the leader ZooKeeper names, or the leader named by the state
+ * of a known master. Addresses compare as written: host names
+ * case-insensitively, IP literals by value, and the port. Any other master
+ * (typically where a 307 points) is asked without them.
  *
  * Thread-safety: everything runs on the event base's thread except
  * discovery_stats() and discovery_refresh_now(), which any thread may call.

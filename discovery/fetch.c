@@ -11,6 +11,7 @@
 
 #include "common/errcode.h"
 #include "common/log.h"
+#include "config/netaddr.h"
 
 /* Bytes of a non-2xx body kept for the error message. */
 #define SNIPPET_MAX 120
@@ -30,7 +31,8 @@ struct fetch_req {
     fetch_done_fn on_done;
     void *ctx;
     long timeout_ms, connect_timeout_ms;
-    int body_rc;         /* what on_body returned when it aborted */
+    uint64_t max_body;   /* 0 = no limit */
+    int body_rc;         /* what on_body returned when it aborted, or -EFBIG */
     uint64_t body_bytes; /* given to on_body */
     char snippet[SNIPPET_MAX + 1];
     size_t snip_len;
@@ -135,7 +137,18 @@ static void fill_result(struct fetch_req *r, CURLcode code, fetch_result_t *res)
         snprintf(res->url, sizeof res->url, "%s", url);
     res->body_bytes = r->body_bytes;
 
-    if (r->body_rc < 0) {
+    if (res->status >= 300 && res->status <= 399) {
+        char *loc = NULL;
+        curl_easy_getinfo(r->easy, CURLINFO_REDIRECT_URL, &loc);
+        if (loc)
+            snprintf(res->redirect, sizeof res->redirect, "%s", loc);
+    }
+
+    if (r->body_rc == -EFBIG || code == CURLE_FILESIZE_EXCEEDED) {
+        res->rc = -EFBIG;
+        snprintf(res->error, sizeof res->error, "response larger than %llu bytes",
+                 (unsigned long long)r->max_body);
+    } else if (r->body_rc < 0) {
         res->rc = r->body_rc;
         snprintf(res->error, sizeof res->error, "response body rejected (%s)",
                  mdns_strerror(r->body_rc));
@@ -146,8 +159,12 @@ static void fill_result(struct fetch_req *r, CURLcode code, fetch_result_t *res)
         char snip[SNIPPET_MAX + 1];
         snippet_text(r, snip, sizeof snip);
         res->rc = (res->status == 401 || res->status == 403) ? -EACCES : -EIO;
-        snprintf(res->error, sizeof res->error, "HTTP %ld%s%s", res->status, snip[0] ? ": " : "",
-                 snip);
+        if (res->redirect[0])
+            snprintf(res->error, sizeof res->error, "HTTP %ld redirect to %.200s (not followed)",
+                     res->status, res->redirect);
+        else
+            snprintf(res->error, sizeof res->error, "HTTP %ld%s%s", res->status,
+                     snip[0] ? ": " : "", snip);
     }
 }
 
@@ -290,6 +307,10 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
         r->snip_len += k;
         return n;
     }
+    if (r->max_body && n > r->max_body - r->body_bytes) {
+        r->body_rc = -EFBIG; /* decoded: a small gzip body may inflate to anything */
+        return 0;
+    }
     r->body_bytes += n;
     if (r->on_body && n) {
         int rc = r->on_body(r->ctx, data, n);
@@ -299,6 +320,19 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
         }
     }
     return n;
+}
+
+/* Bytes as they come off the wire (before decoding), for max_body: an
+ * endless body that decodes to little is cut too. */
+static int xferinfo_cb(void *userp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+    struct fetch_req *r = userp;
+    if (dlnow > 0 && (uint64_t)dlnow > r->max_body) {
+        r->body_rc = -EFBIG;
+        return 1; /* abort */
+    }
+    return 0;
 }
 
 /* ---- public ---- */
@@ -383,9 +417,9 @@ static CURLcode apply_auth(struct fetch_req *r, const fetch_request_t *rq)
     if (rq->max_redirects > 0) {
         set(&c, curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L));
         set(&c, curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)rq->max_redirects));
-        /* The leader is another master of the same cluster: it needs the
-         * same credentials. Never downgrade https to http on the way. */
-        set(&c, curl_easy_setopt(e, CURLOPT_UNRESTRICTED_AUTH, 1L));
+        /* No CURLOPT_UNRESTRICTED_AUTH: credentials stay with the host,
+         * port and scheme they were meant for. Never downgrade https to
+         * http on the way. */
         set(&c, curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR,
                                  strncmp(rq->url, "https:", 6) == 0 ? "https" : "http,https"));
         /* Keep the method (and body) on 301/302/303 like on 307/308. */
@@ -418,6 +452,13 @@ static CURLcode configure(struct fetch_req *r, const fetch_request_t *rq)
 #endif
     if (rq->post_json)
         set(&c, curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, rq->post_json));
+    if (rq->max_body_bytes) {
+        /* A Content-Length over the limit fails before the body comes. */
+        set(&c, curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)rq->max_body_bytes));
+        set(&c, curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, xferinfo_cb));
+        set(&c, curl_easy_setopt(e, CURLOPT_XFERINFODATA, r));
+        set(&c, curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L));
+    }
     if (c == CURLE_OK)
         c = apply_tls(e, rq->tls);
     if (c == CURLE_OK)
@@ -437,6 +478,7 @@ fetch_req_t *fetch_start(fetch_t *f, const fetch_request_t *rq)
     r->on_done = rq->on_done;
     r->ctx = rq->ctx;
     r->timeout_ms = rq->timeout_ms;
+    r->max_body = rq->max_body_bytes;
     r->connect_timeout_ms = rq->connect_timeout_ms > 0 ? rq->connect_timeout_ms : rq->timeout_ms;
     r->easy = curl_easy_init();
     if (!r->easy)
@@ -501,76 +543,114 @@ static bool host_char_ok(unsigned char c)
     return isalnum(c) || c == '.' || c == '-' || c == '_';
 }
 
-/* Split "host:port" / "[v6]:port" / "host"; host keeps its brackets. */
-static int split_master(const char *s, char *host, size_t hostlen, unsigned *port)
+/* "host", "host:port", "[v6]" or "[v6]:port" (no scheme, no path). */
+static int split_hostport(const char *s, char *host, size_t hostlen, uint16_t *port)
 {
-    const char *end, *colon = NULL;
-    size_t n;
-    if (*s == '[') {
-        end = strchr(s, ']');
-        if (!end || end == s + 1)
-            return -EINVAL;
-        for (const char *p = s + 1; p < end; p++)
-            if (!isxdigit((unsigned char)*p) && *p != ':' && *p != '.')
-                return -EINVAL;
-        n = (size_t)(end - s) + 1;
-        if (end[1] == ':')
-            colon = end + 1;
-        else if (end[1] != '\0')
-            return -EINVAL;
-    } else {
-        colon = strchr(s, ':');
-        if (colon && strchr(colon + 1, ':'))
-            return -EINVAL; /* bare IPv6: ambiguous without brackets */
-        n = colon ? (size_t)(colon - s) : strlen(s);
-        if (n == 0)
-            return -EINVAL;
-        for (size_t i = 0; i < n; i++)
-            if (!host_char_ok((unsigned char)s[i]))
-                return -EINVAL;
-    }
-    if (n + 1 > hostlen)
-        return -ENOSPC;
-    memcpy(host, s, n);
-    host[n] = '\0';
+    bool bracket = s[0] == '[';
+    size_t n = strlen(s);
     *port = 5050;
-    if (colon) {
-        char *e = NULL;
-        errno = 0;
-        unsigned long v = strtoul(colon + 1, &e, 10);
-        if (!isdigit((unsigned char)colon[1]) || *e != '\0' || errno || v == 0 || v > 65535)
+    if ((bracket && s[n - 1] == ']') || (!bracket && !strchr(s, ':'))) {
+        /* no port */
+        const char *h = s + bracket;
+        size_t hl = n - 2 * bracket;
+        if (hl + 1 > hostlen)
             return -EINVAL;
-        *port = (unsigned)v;
+        memcpy(host, h, hl);
+        host[hl] = '\0';
+    } else {
+        const char *ptext;
+        if (netaddr_split_hostport(s, host, hostlen, &ptext) != 0 ||
+            netaddr_parse_port(ptext, port) != 0)
+            return -EINVAL;
     }
+    if (!*host)
+        return -EINVAL;
+    for (const char *p = host; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (bracket ? !isxdigit(c) && c != ':' && c != '.' : !host_char_ok(c))
+            return -EINVAL;
+    }
+    return 0;
+}
+
+int fetch_master_split(const char *master, char *host, size_t hostlen, uint16_t *port, int *scheme)
+{
+    int sch = -1;
+    if (!master)
+        return -EINVAL;
+    if (strncmp(master, "http://", 7) == 0) {
+        sch = 0;
+        master += 7;
+    } else if (strncmp(master, "https://", 8) == 0) {
+        sch = 1;
+        master += 8;
+    }
+    char tmp[300];
+    size_t ml = strcspn(master, "/");
+    if (ml == 0 || ml >= sizeof tmp)
+        return -EINVAL;
+    if (master[ml] == '/' && master[ml + 1] != '\0')
+        return -EINVAL; /* a path of its own: not a master address */
+    memcpy(tmp, master, ml);
+    tmp[ml] = '\0';
+    if (split_hostport(tmp, host, hostlen, port) != 0)
+        return -EINVAL;
+    if (scheme)
+        *scheme = sch;
     return 0;
 }
 
 int fetch_master_url(const char *master, bool https, const char *path, char *out, size_t outlen)
 {
     char host[256];
-    unsigned port = 0;
-    if (!master || !path)
+    uint16_t port;
+    int scheme;
+    if (!path || fetch_master_split(master, host, sizeof host, &port, &scheme) != 0)
         return -EINVAL;
-    if (strncmp(master, "http://", 7) == 0) {
-        https = false;
-        master += 7;
-    } else if (strncmp(master, "https://", 8) == 0) {
-        https = true;
-        master += 8;
-    }
-    char tmp[300];
-    size_t ml = strcspn(master, "/");
-    if (ml >= sizeof tmp)
-        return -EINVAL;
-    memcpy(tmp, master, ml);
-    tmp[ml] = '\0';
-    if (master[ml] == '/' && master[ml + 1] != '\0')
-        return -EINVAL; /* a path of its own: not a master address */
-    int rc = split_master(tmp, host, sizeof host, &port);
-    if (rc < 0)
-        return rc == -ENOSPC ? -EINVAL : rc;
-    int n = snprintf(out, outlen, "%s://%s:%u%s", https ? "https" : "http", host, port, path);
+    if (scheme >= 0)
+        https = scheme == 1;
+    int n = snprintf(out, outlen, strchr(host, ':') ? "%s://[%s]:%u%s" : "%s://%s:%u%s",
+                     https ? "https" : "http", host, (unsigned)port, path);
     if (n < 0 || (size_t)n >= outlen)
         return -ENOSPC;
     return n;
+}
+
+static bool url_part(CURLU *u, CURLUPart what, unsigned flags, char *out, size_t outlen)
+{
+    char *v = NULL;
+    bool ok = curl_url_get(u, what, &v, flags) == CURLUE_OK && v && strlen(v) < outlen;
+    if (ok)
+        snprintf(out, outlen, "%s", v);
+    curl_free(v);
+    return ok;
+}
+
+int fetch_redirect_master(const char *url, const char *path, char *out, size_t outlen, bool *https)
+{
+    CURLU *u = curl_url();
+    char scheme[8], host[256], port[8], upath[256], extra[8];
+    int rc = -EINVAL;
+    if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
+        goto out;
+    if (!url_part(u, CURLUPART_SCHEME, 0, scheme, sizeof scheme) ||
+        !url_part(u, CURLUPART_HOST, 0, host, sizeof host) ||
+        !url_part(u, CURLUPART_PORT, CURLU_DEFAULT_PORT, port, sizeof port) ||
+        !url_part(u, CURLUPART_PATH, 0, upath, sizeof upath))
+        goto out;
+    /* user information would be sent as credentials; a query or a
+     * fragment is not what a master's redirect carries */
+    if (url_part(u, CURLUPART_USER, 0, extra, sizeof extra) ||
+        url_part(u, CURLUPART_PASSWORD, 0, extra, sizeof extra) ||
+        url_part(u, CURLUPART_QUERY, 0, extra, sizeof extra) ||
+        url_part(u, CURLUPART_FRAGMENT, 0, extra, sizeof extra))
+        goto out;
+    if ((strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) || strcmp(upath, path) != 0)
+        goto out;
+    int n = snprintf(out, outlen, "%s:%s", host, port); /* curl keeps v6 brackets */
+    rc = n < 0 || (size_t)n >= outlen ? -ENOSPC : 0;
+    *https = strcmp(scheme, "https") == 0;
+out:
+    curl_url_cleanup(u);
+    return rc;
 }

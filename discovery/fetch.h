@@ -4,9 +4,14 @@
  *
  * A request streams the body of its final 2xx response to the caller in
  * pieces as they arrive (no copy of the whole body), decoding gzip/deflate
- * (it sends Accept-Encoding), follows redirects with the same credentials
- * (a non-leading Mesos master answers 307 to the leader), checks the HTTP
- * status (non-2xx is a failure naming the status), and is bounded in time.
+ * (it sends Accept-Encoding), checks the HTTP status (non-2xx is a failure
+ * naming the status), and is bounded in time and, optionally, in size.
+ * Redirects are followed only when asked (max_redirects), and then
+ * credentials (user/password, an Authorization header) go only to the same
+ * scheme, host and port (curl's rule); a POST body goes along wherever the
+ * redirect points, so a request whose body is a secret must not follow
+ * redirects. A redirect not followed is reported with its target, for the
+ * caller to decide (discovery follows a master's 307 itself).
  * Name resolution uses curl's threaded resolver: nothing blocks the loop.
  *
  * Thread-safety: one fetch_t belongs to the thread running its event base;
@@ -39,13 +44,15 @@ typedef struct fetch_result {
     char error[256];     /* one line, e.g. "HTTP 500: boom"; "" when rc == 0 */
     char peer[64];       /* address actually used, "127.0.0.1:5050" / "[::1]:5050" */
     char url[256];       /* effective URL after redirects */
+    char redirect[256];  /* a 3xx not followed: absolute URL of its Location, else "" */
     double seconds;      /* whole request */
     uint64_t body_bytes; /* decoded bytes handed to on_body */
 } fetch_result_t;
 /* rc values: -EPROTO (or whatever on_body returned) when on_body rejected
- * the body, -ETIMEDOUT, -ECONNREFUSED (could not connect), -EHOSTUNREACH
- * (name did not resolve), -EACCES (HTTP 401/403), -EIO (any other status
- * or transport/TLS error), -ENOMEM. */
+ * the body, -EFBIG (body larger than max_body_bytes), -ETIMEDOUT,
+ * -ECONNREFUSED (could not connect), -EHOSTUNREACH (name did not resolve),
+ * -EACCES (HTTP 401/403), -EIO (any other status, a redirect not followed,
+ * a transport/TLS error), -ENOMEM. */
 
 /* Body bytes of the final 2xx response, in order. Return 0 to go on, or a
  * negative errno to abort the transfer (that value becomes result.rc). */
@@ -63,7 +70,9 @@ typedef struct fetch_request {
     const fetch_tls_t *tls;  /* NULL = defaults (verify against system CAs) */
     long timeout_ms;         /* whole request including redirects; > 0 */
     long connect_timeout_ms; /* TCP + TLS handshake per address; 0 = timeout_ms */
-    int max_redirects;       /* redirects followed; 0 = none */
+    int max_redirects;       /* redirects followed; 0 = none (reported in result.redirect) */
+    uint64_t max_body_bytes; /* 0 = no limit; else a body longer than this, decoded or
+                                as sent (Content-Length included), fails with -EFBIG */
     fetch_body_fn on_body;   /* may be NULL: the body is discarded */
     fetch_done_fn on_done;   /* required; called exactly once unless cancelled */
     void *ctx;
@@ -87,5 +96,15 @@ void fetch_free(fetch_t **f);
  * without brackets, bad port, characters that do not belong in a host) or
  * -ENOSPC (does not fit in `out`). */
 int fetch_master_url(const char *master, bool https, const char *path, char *out, size_t outlen);
+
+/* The parts of a master address as fetch_master_url() accepts it: host as
+ * written but without brackets, port (5050 when absent), and *scheme (may
+ * be NULL) 1 for "https://", 0 for "http://", -1 without one. 0 or -EINVAL. */
+int fetch_master_split(const char *master, char *host, size_t hostlen, uint16_t *port, int *scheme);
+
+/* The master a redirect points to: `url` must be an absolute http(s) URL
+ * without user information whose path is exactly `path` (no query). Writes
+ * "host:port" ("[v6]:port") into `out` and *https. 0, -EINVAL or -ENOSPC. */
+int fetch_redirect_master(const char *url, const char *path, char *out, size_t outlen, bool *https);
 
 #endif

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/errcode.h"
 #include "common/log.h"
 
@@ -39,11 +40,10 @@ struct iam {
     void *ctx;
 };
 
+/* Real time: token expiry times are Unix times. */
 static int64_t now_s(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec;
+    return clock_real_ms() / 1000;
 }
 
 /* ---- pure helpers ---- */
@@ -382,7 +382,10 @@ int iam_login(iam_t *i, fetch_t *f, const fetch_tls_t *tls, long timeout_ms, iam
                           .post_json = text,
                           .tls = tls,
                           .timeout_ms = timeout_ms,
-                          .max_redirects = 3,
+                          /* The body is a signed login token: it would be
+                           * posted again wherever a redirect points. A 3xx
+                           * fails, naming its target (for login_endpoint). */
+                          .max_redirects = 0,
                           .on_body = reply_body,
                           .on_done = login_done,
                           .ctx = i};

@@ -7,7 +7,9 @@
  * with the header "Authorization: token=T". The token is cached until
  * shortly before its own `exp` (when T is a JWT; one hour otherwise) and is
  * dropped by iam_invalidate() when a master answers 401. The private key
- * and tokens are never logged.
+ * and tokens are never logged. The login follows no redirect: its body is
+ * a credential, which would be posted again wherever the redirect points;
+ * a 3xx fails, naming its target.
  *
  * Thread-safety: one owner thread, the one running the fetch_t's base. */
 #ifndef MDNS_IAM_H

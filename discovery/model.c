@@ -1,8 +1,10 @@
 #include "discovery/model.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+
+#include "config/netaddr.h"
 
 model_t *model_ref(model_t *m)
 {
@@ -33,20 +35,11 @@ int model_ip_parsen(const char *text, size_t len, model_ip_t *ip)
     memcpy(buf, text, len);
     buf[len] = '\0';
     memset(ip, 0, sizeof *ip);
-    if (inet_pton(AF_INET, buf, ip->addr) == 1) {
-        ip->family = AF_INET;
-        return 0;
-    }
-    if (inet_pton(AF_INET6, buf, ip->addr) != 1)
+    /* IPv4-mapped IPv6 comes back as IPv4, as Mesos-DNS (Go) shows it. */
+    int family;
+    if (netaddr_parse_ip(buf, &family, ip->addr) != 0)
         return -EINVAL;
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (memcmp(ip->addr, mapped, sizeof mapped) == 0) {
-        memmove(ip->addr, ip->addr + 12, 4);
-        memset(ip->addr + 4, 0, 12);
-        ip->family = AF_INET;
-    } else {
-        ip->family = AF_INET6;
-    }
+    ip->family = (uint8_t)family;
     return 0;
 }
 
@@ -55,21 +48,16 @@ int model_ip_parse(const char *text, model_ip_t *ip)
     return text ? model_ip_parsen(text, strlen(text), ip) : -EINVAL;
 }
 
-/* Decimal port 1..65535 of exactly `len` digits. */
+/* Decimal port 1..65535 of exactly `len` digits, at most 5 (a pid's port
+ * as libprocess prints it; netaddr alone would take leading zeros beyond). */
 static int parse_port(const char *s, size_t len, uint16_t *port)
 {
-    if (len == 0 || len > 5)
+    char text[6];
+    if (len == 0 || len >= sizeof text || memchr(s, '\0', len))
         return -EINVAL;
-    unsigned v = 0;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -EINVAL;
-        v = v * 10 + (unsigned)(s[i] - '0');
-    }
-    if (v == 0 || v > 65535)
-        return -EINVAL;
-    *port = (uint16_t)v;
-    return 0;
+    memcpy(text, s, len);
+    text[len] = '\0';
+    return netaddr_parse_port(text, port);
 }
 
 /* A host name or IPv4 literal as libprocess prints it: no separators of the

@@ -32,6 +32,7 @@
 #include "common/log.h"
 #include "discovery/mbuild.h"
 #include "discovery/state_task.h"
+#include "discovery/tokguard.h"
 
 /* ---- what we read: frames and their keys ---- */
 
@@ -176,6 +177,8 @@ static const struct framedef frames[F_COUNT] = {
 
 struct state_parser {
     yajl_handle y;
+    tokguard_t guard;        /* in front of yajl: whole tokens only */
+    state_warn_memo_t *memo; /* NULL: log every warning */
     mbuild_t *mb;
     arena_t *arena; /* the model's (mbuild_arena) */
     state_task_t *task;
@@ -200,7 +203,8 @@ struct state_parser {
 
     int err; /* 0, -EPROTO or -ENOMEM: sticky */
     char reason[200];
-    size_t offset; /* bytes fed before the current chunk */
+    size_t offset; /* bytes fed by the caller */
+    size_t fed;    /* bytes handed to yajl before the current yajl_parse */
     state_parse_stats_t stats;
 };
 
@@ -605,9 +609,21 @@ state_parser_t *state_parser_new(void)
      * second document, UTF-8 validated; truncation is caught by
      * yajl_complete_parse. */
     p->y = yajl_alloc(&callbacks, NULL, p);
+    tokguard_init(&p->guard, STATE_MAX_TOKEN);
     if (!p->mb || !p->task || !p->y)
         state_parser_free(&p);
     return p;
+}
+
+void state_parser_set_max_token(state_parser_t *p, size_t max_token)
+{
+    if (max_token > 0)
+        p->guard.max_token = max_token;
+}
+
+void state_parser_set_memo(state_parser_t *p, state_warn_memo_t *memo)
+{
+    p->memo = memo;
 }
 
 static void yajl_failure(P *p, const unsigned char *buf, size_t len, const char *what)
@@ -617,10 +633,34 @@ static void yajl_failure(P *p, const unsigned char *buf, size_t len, const char 
     if (strncmp(m, "parse error: ", 13) == 0)
         m += 13;
     size_t ml = strcspn(m, "\n");
-    size_t at = p->offset + (buf ? yajl_get_bytes_consumed(p->y) : 0);
+    size_t at = p->fed + (buf ? yajl_get_bytes_consumed(p->y) : 0);
     fail(p, -EPROTO, "%s at byte %zu: %.*s", what, at, (int)ml, m);
     if (msg)
         yajl_free_error(p->y, msg);
+}
+
+/* The guard's sink: whole tokens into yajl. */
+static int to_yajl(void *ctx, const char *buf, size_t len)
+{
+    P *p = ctx;
+    yajl_status s = yajl_parse(p->y, (const unsigned char *)buf, len);
+    if (s == yajl_status_error)
+        yajl_failure(p, (const unsigned char *)buf, len, "invalid JSON");
+    else if (s == yajl_status_client_canceled && !p->err)
+        fail(p, -EPROTO, "parse stopped at byte %zu", p->fed);
+    p->fed += len;
+    return p->err;
+}
+
+/* "1 MiB", "64 KiB" or "1000 bytes". */
+static void size_text(char *out, size_t outlen, uint64_t n)
+{
+    if (n >= (1u << 20) && n % (1u << 20) == 0)
+        snprintf(out, outlen, "%llu MiB", (unsigned long long)(n >> 20));
+    else if (n >= 1024 && n % 1024 == 0)
+        snprintf(out, outlen, "%llu KiB", (unsigned long long)(n >> 10));
+    else
+        snprintf(out, outlen, "%llu bytes", (unsigned long long)n);
 }
 
 int state_parser_feed(state_parser_t *p, const void *buf, size_t len)
@@ -629,13 +669,19 @@ int state_parser_feed(state_parser_t *p, const void *buf, size_t len)
         return p->err;
     if (len == 0)
         return 0;
-    yajl_status s = yajl_parse(p->y, buf, len);
-    if (s == yajl_status_error)
-        yajl_failure(p, buf, len, "invalid JSON");
-    else if (s == yajl_status_client_canceled && !p->err)
-        fail(p, -EPROTO, "parse stopped at byte %zu", p->offset);
     p->offset += len;
     p->stats.bytes = p->offset;
+    int rc = tokguard_feed(&p->guard, buf, len, to_yajl, p);
+    if (rc == -EMSGSIZE && !p->err) {
+        uint64_t at;
+        const char *what = tokguard_too_long(&p->guard, &at);
+        char lim[32];
+        size_text(lim, sizeof lim, p->guard.max_token);
+        fail(p, -EPROTO, "a JSON %s longer than %s at byte %llu", what, lim,
+             (unsigned long long)at);
+    } else if (rc == -ENOMEM) {
+        nomem(p);
+    }
     return p->err;
 }
 
@@ -688,17 +734,35 @@ const char *state_warn_text(enum state_warn w)
     return (unsigned)w < STATE_WARN_COUNT ? text[w] : "?";
 }
 
+/* One kind of warning, logged at its level only when it is news: a bad
+ * entry that stays in the state would otherwise be logged every refresh. */
+static void log_warning(const state_parse_stats_t *s, state_warn_memo_t *memo, int w)
+{
+    bool same = memo && memo->count[w] == s->warn_count[w] &&
+                strcmp(memo->example[w], s->warn_example[w]) == 0;
+    if (!s->warn_count[w]) {
+        if (memo && memo->count[w])
+            log_info("state: no more %s", state_warn_text(w));
+    } else {
+        /* A task on an agent that has not re-registered yet is normal after
+         * a master fail-over: not worth a warning. */
+        enum log_level lvl = same                            ? LOG_LVL_DEBUG
+                             : w == STATE_WARN_UNKNOWN_AGENT ? LOG_LVL_INFO
+                                                             : LOG_LVL_WARN;
+        log_msg(lvl, "state: %zu %s; e.g. %s%s", s->warn_count[w], state_warn_text(w),
+                s->warn_example[w], same ? " (unchanged)" : "");
+    }
+    if (memo) {
+        memo->count[w] = s->warn_count[w];
+        snprintf(memo->example[w], sizeof memo->example[w], "%s", s->warn_example[w]);
+    }
+}
+
 static void log_warnings(const P *p, const model_t *m)
 {
     const state_parse_stats_t *s = &p->stats;
-    for (int w = 0; w < STATE_WARN_COUNT; w++) {
-        if (!s->warn_count[w])
-            continue;
-        /* A task on an agent that has not re-registered yet is normal after
-         * a master fail-over: not worth a warning. */
-        log_msg(w == STATE_WARN_UNKNOWN_AGENT ? LOG_LVL_INFO : LOG_LVL_WARN,
-                "state: %zu %s; e.g. %s", s->warn_count[w], state_warn_text(w), s->warn_example[w]);
-    }
+    for (int w = 0; w < STATE_WARN_COUNT; w++)
+        log_warning(s, p->memo, w);
     log_debug("state: %zu bytes, %zu agents, %zu frameworks, %zu tasks, %zu running kept", s->bytes,
               m->n_agents, m->n_frameworks, s->tasks, m->n_tasks);
 }
@@ -713,6 +777,8 @@ int state_parser_finish_stats(state_parser_t **pp, model_t **out, state_parse_st
     if (!p->err) {
         if (p->offset == 0)
             fail(p, -EPROTO, "empty document");
+        else if (tokguard_finish(&p->guard, to_yajl, p) != 0)
+            ; /* p->err says why */
         else if (yajl_complete_parse(p->y) != yajl_status_ok)
             yajl_failure(p, NULL, 0, "truncated or invalid JSON");
         else if (!p->root_done)
@@ -747,6 +813,7 @@ void state_parser_free(state_parser_t **pp)
     P *p = *pp;
     if (p->y)
         yajl_free(p->y);
+    tokguard_release(&p->guard);
     mbuild_free(&p->mb);
     state_task_free(&p->task);
     free(p->leader);

@@ -5,9 +5,16 @@
  * size); the parser never holds the document or a DOM of it, only the model
  * being built plus the one task/agent/framework in progress. A malformed
  * entry (bad pid, missing id/name, a field of the wrong type) is dropped with
- * a warning; a document that is not valid JSON, is truncated or lacks a
- * usable `leader` is rejected whole. Warnings are aggregated: one log line
- * per kind per document, with a count and one example.
+ * a warning; a document that is not valid JSON, is truncated, lacks a
+ * usable `leader` or holds a string or number longer than the token limit
+ * (STATE_MAX_TOKEN by default) is rejected whole. Warnings are aggregated:
+ * one log line per kind per document, with a count and one example; with a
+ * warning memo (state_parser_set_memo) a kind is logged only when its count
+ * or example differs from the previous document's, at debug level otherwise.
+ *
+ * Cost is linear in the document whatever its chunking (discovery/tokguard:
+ * yajl never sees a token split across feeds); memory is the model plus at
+ * most one token.
  *
  * Softer problems drop only the bad value, never the task: a malformed
  * resources.ports string drops that task's resource ports (its addresses
@@ -25,8 +32,16 @@
 
 typedef struct state_parser state_parser_t;
 
+/* Longest string (between its quotes, as written) or number accepted by
+ * default. Large enough for the base64 package definitions DC/OS puts in
+ * task labels (Marathon keeps an app under ZooKeeper's 1 MiB node limit). */
+#define STATE_MAX_TOKEN (1u << 20)
+
 /* New parser, or NULL on -ENOMEM. */
 state_parser_t *state_parser_new(void);
+/* Change the token limit (> 0) before the first feed. A longer string or
+ * number fails the document: "a JSON string longer than 1 MiB at byte N". */
+void state_parser_set_max_token(state_parser_t *p, size_t max_token);
 /* Feed the next `len` bytes. Returns 0, or -EPROTO once the document is
  * known to be invalid (further feeds keep returning -EPROTO), or -ENOMEM. */
 int state_parser_feed(state_parser_t *p, const void *buf, size_t len);
@@ -60,6 +75,20 @@ typedef struct state_parse_stats {
     size_t warn_count[STATE_WARN_COUNT];
     char warn_example[STATE_WARN_COUNT][96]; /* first offender, e.g. "<id>: <value>" */
 } state_parse_stats_t;
+
+/* What the last document's warnings were, kept by the caller across the
+ * documents of one source (zero-initialise it). */
+typedef struct state_warn_memo {
+    size_t count[STATE_WARN_COUNT];
+    char example[STATE_WARN_COUNT][96];
+} state_warn_memo_t;
+
+/* Log the warnings of this parse by comparison with `memo` (owned by the
+ * caller, must outlive the parser, updated by a successful finish): a kind
+ * is logged at its level when its count or example changed, at debug level
+ * when it is the same as last time, and a kind that went away is logged
+ * once at info level. NULL = log every kind (the default). */
+void state_parser_set_memo(state_parser_t *p, state_warn_memo_t *memo);
 
 /* Human text of a warning kind ("agents skipped: bad or missing pid"). */
 const char *state_warn_text(enum state_warn w);

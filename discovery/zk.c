@@ -10,13 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
-#include <unistd.h>
 #include <zookeeper/zookeeper.h>
 
 #include "common/errcode.h"
 #include "common/log.h"
+#include "common/wake.h"
 
 #define NAVSTAR_PATH       "/navstar_key"
 #define LEADER_PREFIX      "json.info_"
@@ -268,8 +267,7 @@ struct zk {
     /* cross-thread mailbox */
     pthread_mutex_t mu;
     struct zmsg *head, *tail;
-    int efd;
-    struct event *ev_mail;
+    wake_t *mail; /* runs on_mail on the loop */
     /* handle lifecycle (event loop thread) */
     pthread_t opener;
     bool opener_running;
@@ -299,9 +297,7 @@ static void post(zk_t *z, struct zmsg *m)
         z->head = m;
     z->tail = m;
     pthread_mutex_unlock(&z->mu);
-    uint64_t one = 1;
-    ssize_t w = write(z->efd, &one, sizeof one);
-    (void)w; /* EAGAIN = already signalled */
+    wake_signal(z->mail);
 }
 
 static void zmsg_free(struct zmsg *m)
@@ -647,8 +643,10 @@ static void on_navstar(zk_t *z, struct zmsg *m)
         return;
     }
     if (z->navstar && z->navstar_len == m->value_len &&
-        memcmp(z->navstar, m->value, (size_t)m->value_len) == 0)
+        memcmp(z->navstar, m->value, (size_t)m->value_len) == 0) {
+        log_debug("zookeeper: %s unchanged", NAVSTAR_PATH);
         return;
+    }
     if (z->navstar) {
         explicit_bzero(z->navstar, (size_t)z->navstar_len);
         free(z->navstar);
@@ -856,12 +854,9 @@ static struct zmsg *take_all(zk_t *z)
     return m;
 }
 
-static void on_mail(evutil_socket_t fd, short what, void *arg)
+static void on_mail(void *arg)
 {
     zk_t *z = arg;
-    uint64_t v;
-    ssize_t r = read(z->efd, &v, sizeof v);
-    (void)r;
     struct zmsg *m = take_all(z);
     while (m) {
         struct zmsg *next = m->next;
@@ -881,7 +876,6 @@ zk_t *zk_new(const zk_params_t *p)
     zk_t *z = calloc(1, sizeof *z);
     if (!z)
         return NULL;
-    z->efd = -1;
     pthread_mutex_init(&z->mu, NULL);
     z->p = *p;
     if (z->p.session_timeout_ms <= 0)
@@ -891,11 +885,10 @@ zk_t *zk_new(const zk_params_t *p)
                 p->url ? p->url : "");
         goto fail;
     }
-    z->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    z->ev_mail = z->efd >= 0 ? event_new(p->base, z->efd, EV_READ | EV_PERSIST, on_mail, z) : NULL;
+    z->mail = wake_new(p->base, on_mail, z);
     z->ev_reconnect = evtimer_new(p->base, on_reconnect_timer, z);
     z->ev_detect = evtimer_new(p->base, on_detect_timeout, z);
-    if (!z->ev_mail || !z->ev_reconnect || !z->ev_detect || event_add(z->ev_mail, NULL) != 0) {
+    if (!z->mail || !z->ev_reconnect || !z->ev_detect) {
         log_err("zookeeper: cannot set up events: %s", strerror(errno));
         goto fail;
     }
@@ -949,14 +942,11 @@ void zk_free(zk_t **zp)
         zmsg_free(m);
         m = n;
     }
-    if (z->ev_mail)
-        event_free(z->ev_mail);
+    wake_free(&z->mail); /* no ZooKeeper thread is left to post */
     if (z->ev_reconnect)
         event_free(z->ev_reconnect);
     if (z->ev_detect)
         event_free(z->ev_detect);
-    if (z->efd >= 0)
-        close(z->efd);
     if (z->navstar) {
         explicit_bzero(z->navstar, (size_t)z->navstar_len);
         free(z->navstar);

@@ -1,10 +1,14 @@
 /* libFuzzer harness for the parsers that find a master: zk URLs, the
  * MasterInfo JSON of a json.info_ node, the choice among child names, and
- * "host:port" master addresses. The first byte picks the parser; results
- * are checked for the properties the callers rely on. */
+ * "host:port" master addresses (and, for those that make a URL, the
+ * redirect-target parser on that URL, which must agree on host and port).
+ * The first byte picks the parser; results are checked for the properties
+ * the callers rely on. */
+#include <arpa/inet.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "discovery/fetch.h"
 #include "discovery/zk.h"
@@ -17,6 +21,20 @@ static char *cstr(const uint8_t *d, size_t n)
         s[n] = '\0';
     }
     return s;
+}
+
+/* The same host: as written, or the same address once curl normalised it
+ * ("0" and "127.1" are IPv4 to curl; IPv6 comes out in canonical form). */
+static int same_host(const char *a, const char *b)
+{
+    struct in_addr x, y;
+    struct in6_addr u, v;
+    if (strcasecmp(a, b) == 0)
+        return 1;
+    if (inet_aton(a, &x) && inet_aton(b, &y))
+        return x.s_addr == y.s_addr;
+    return inet_pton(AF_INET6, a, &u) == 1 && inet_pton(AF_INET6, b, &v) == 1 &&
+           memcmp(&u, &v, sizeof u) == 0;
 }
 
 static void check_printable(const char *s)
@@ -72,6 +90,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if ((size_t)n != strlen(url) || strncmp(url, "http", 4) != 0)
                 abort();
             check_printable(url);
+            char host[256], host2[256], target[128];
+            uint16_t port, port2;
+            bool https;
+            if (fetch_master_split(s, host, sizeof host, &port, NULL) != 0)
+                abort(); /* it made a URL of it */
+            /* Where a redirect to that URL leads: the same master (curl
+             * may refuse some bracketed hosts we let through). */
+            if (fetch_redirect_master(url, "/master/state", target, sizeof target, &https) == 0) {
+                if (fetch_master_split(target, host2, sizeof host2, &port2, NULL) != 0 ||
+                    port2 != port || !same_host(host, host2) ||
+                    https != (strncmp(url, "https:", 6) == 0))
+                    abort();
+            }
         }
     }
     free(s);

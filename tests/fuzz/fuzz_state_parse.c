@@ -4,7 +4,11 @@
  * otherwise 1..255 bytes per feed); the rest is the document. The harness
  * parses it twice, in those chunks and whole, and aborts when the two
  * outcomes differ (status or model content): chunk boundaries must never
- * change the result. A model is walked completely so that ASan sees every
+ * change the result. Then again with a small token limit (4..67 bytes,
+ * also from byte 0), which exercises the guard in front of yajl: chunked
+ * and whole must agree, on the verdict and on the reason, and a document
+ * accepted under the small limit must give the same model as under the
+ * default one. A model is walked completely so that ASan sees every
  * pointer it holds. */
 #include <stddef.h>
 #include <stdint.h>
@@ -68,11 +72,14 @@ static uint64_t digest(const model_t *m)
     return h;
 }
 
-static int parse(const uint8_t *doc, size_t len, size_t chunk, uint64_t *dig)
+static int parse(const uint8_t *doc, size_t len, size_t chunk, size_t max_token, uint64_t *dig,
+                 char *err, size_t errlen)
 {
     state_parser_t *p = state_parser_new();
     if (!p)
         abort();
+    if (max_token)
+        state_parser_set_max_token(p, max_token);
     for (size_t off = 0; off < len;) {
         size_t n = chunk && chunk < len - off ? chunk : len - off;
         if (state_parser_feed(p, doc + off, n) != 0)
@@ -80,8 +87,8 @@ static int parse(const uint8_t *doc, size_t len, size_t chunk, uint64_t *dig)
         off += n;
     }
     model_t *m = NULL;
-    char err[200];
-    int rc = state_parser_finish(&p, &m, err, sizeof err);
+    err[0] = '\0';
+    int rc = state_parser_finish(&p, &m, err, errlen);
     if ((rc == 0) != (m != NULL) || (rc != 0 && err[0] == '\0'))
         abort();
     *dig = m ? digest(m) : 0;
@@ -98,10 +105,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     log_set_sink(discard, NULL); /* the parser's warnings would flood stderr */
     if (size == 0)
         return 0;
-    uint64_t d1, d2;
-    int rc1 = parse(data + 1, size - 1, data[0], &d1);
-    int rc2 = parse(data + 1, size - 1, 0, &d2);
+    uint64_t d1, d2, d3, d4;
+    char e1[200], e2[200], e3[200], e4[200];
+    int rc1 = parse(data + 1, size - 1, data[0], 0, &d1, e1, sizeof e1);
+    int rc2 = parse(data + 1, size - 1, 0, 0, &d2, e2, sizeof e2);
     if (rc1 != rc2 || d1 != d2)
+        abort();
+    size_t limit = 4 + data[0] % 64;
+    int rc3 = parse(data + 1, size - 1, data[0], limit, &d3, e3, sizeof e3);
+    int rc4 = parse(data + 1, size - 1, 0, limit, &d4, e4, sizeof e4);
+    if (rc3 != rc4 || d3 != d4)
+        abort();
+    /* A too-long token is reported at the same place however fed. */
+    if ((strstr(e3, "longer than") || strstr(e4, "longer than")) && strcmp(e3, e4) != 0)
+        abort();
+    if (rc3 == 0 && (rc2 != 0 || d3 != d2))
         abort();
     return 0;
 }

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import zlib
 
 import pytest
 
@@ -166,11 +167,85 @@ def test_redirect_to_leader(doc):
         assert hdr["location"] == "//127.0.0.1:%d/master/state" % leader.port
         status, hdr, _ = get(follower.port, "/master/redirect")
         assert hdr["location"] == "//127.0.0.1:%d" % leader.port
+        # The IAM login is redirected too, to the same path.
+        c = http.client.HTTPConnection("127.0.0.1", follower.port, timeout=TIMEOUT)
+        c.request("POST", fake_master.IAM_LOGIN_PATH, body=b"{}")
+        r = c.getresponse()
+        assert r.status == 307
+        assert r.getheader("Location") == "//127.0.0.1:%d%s" % (leader.port,
+                                                                fake_master.IAM_LOGIN_PATH)
+        c.close()
         # Following the scheme-relative Location reaches the leader.
         host, port = hdr["location"][2:].split(":")
         status, _, body = get(int(port))
         assert status == 200
         assert json.loads(body)["leader"] == leader.pid
+
+
+def test_redirect_any_location(fm):
+    fm.set_mode("redirect", location="http://127.0.0.1:9/login?next=x")
+    status, hdr, _ = get(fm.port)
+    assert status == 307
+    assert hdr["location"] == "http://127.0.0.1:9/login?next=x"
+
+
+def read_chunks(resp, limit, deadline_s):
+    """Bytes of a chunked body read until `limit` or the deadline."""
+    got, end = b"", time.monotonic() + deadline_s
+    while len(got) < limit and time.monotonic() < end:
+        piece = resp.read1(65536) if hasattr(resp, "read1") else resp.read(65536)
+        if not piece:
+            break
+        got += piece
+    return got
+
+
+@pytest.mark.parametrize("gz", [False, True])
+def test_endless_string(fm, gz):
+    fm.set_mode("endless_string", max_seconds=20)
+    c = http.client.HTTPConnection("127.0.0.1", fm.port, timeout=TIMEOUT)
+    c.request("GET", "/master/state", headers={"Accept-Encoding": "gzip"} if gz else {})
+    r = c.getresponse()
+    assert r.status == 200
+    assert r.getheader("Transfer-Encoding") == "chunked"
+    assert r.getheader("Content-Length") is None
+    wire = read_chunks(r, 4 << 20 if not gz else 20000, 10)
+    c.close()
+    if gz:
+        assert r.getheader("Content-Encoding") == "gzip"
+        body = zlib.decompressobj(31).decompress(wire)
+        assert len(body) > 20 * len(wire)  # a long run of "a" compresses well
+    else:
+        body = wire
+    assert body.startswith(b'{"leader":"aaaa')
+    assert set(body[len(b'{"leader":"'):]) == {ord("a")}
+    assert len(body) > (1 << 20)
+    # It stops once the client has gone (bounded, not 20 s).
+    end = time.monotonic() + 5
+    last = -1
+    while time.monotonic() < end:
+        n = json.loads(get(fm.port, "/__fake__/stats")[2])["streamed"]
+        if n == last:
+            break
+        last = n
+        time.sleep(0.3)
+    assert n == last
+
+
+@pytest.mark.parametrize("gz,content_length", [(False, False), (True, False), (False, True)])
+def test_huge(fm, doc, gz, content_length):
+    fm.set_mode("huge", bytes=3 << 20, content_length=content_length)
+    status, hdr, body = get(fm.port, headers={"Accept-Encoding": "gzip"} if gz else {})
+    assert status == 200
+    assert ("content-length" in hdr) == content_length
+    if gz:
+        assert hdr["content-encoding"] == "gzip"
+        body = gzip.decompress(body)
+    assert len(body) >= 3 << 20
+    state = json.loads(body)
+    assert state["leader"] == fm.pid
+    assert len(state["padding"]) >= 3000 and len(state["padding"][0]) == 1000
+    assert state["frameworks"] == json.loads(doc)["frameworks"]
 
 
 def test_other_and_empty_leader(fm):

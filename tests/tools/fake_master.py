@@ -28,10 +28,22 @@ body {"mode": "...", ...params}):
   slow          200, body dripped `bytes` bytes every `interval` seconds
                 (params bytes=1024, interval=0.05)
   redirect      307 to another master (param to="127.0.0.1:PORT"), as a
-                non-leading Mesos master answers
+                non-leading Mesos master answers; param location="..." sends
+                that Location instead (any URL, for redirects no master makes).
+                A POST to the IAM login path is redirected the same way (to
+                the same path on `to`)
   other_leader  200, but the state's `leader` names another master (param
                 leader="master@127.0.0.1:PORT"): a stale or non-leading view
   empty_leader  200, `leader` is ""
+  endless_string  200, chunked, {"leader":"aaaa... without end: 64 KiB of
+                "a" per chunk (gzip'd, sync-flushed, when the client accepts
+                gzip) until the client goes away, stop(), or param
+                max_seconds (default 60)
+  huge          200, the state with a leading "padding" array of 1000-byte
+                strings, at least param bytes (default 8 MiB) long: valid,
+                just big. Chunked in 64 KiB pieces unless param
+                content_length is true; gzip'd when the client accepts it,
+                unless param gzip is false
 Basic authentication (auth=(principal, secret) / --auth p:s) is orthogonal:
 requests without those credentials get 401.
 TLS (tls=(certfile, keyfile[, client_ca]) / --tls-cert F --tls-key F
@@ -44,7 +56,9 @@ token=<token>" (401 otherwise). POST /__fake__/iam {"revoke": true} invalidates
 every token issued so far, {"token_ttl": S} changes the lifetime of new ones.
 
 GET /__fake__/stats returns {"requests": N, "state_requests": N, "mode": ...,
-"last_headers": {...}} (headers of the last request outside /__fake__/), plus
+"last_headers": {...}, "streamed": N, "streamed_decoded": N} (headers of the
+last request outside /__fake__/; body bytes the endless_string and huge modes
+wrote on the wire; what endless_string wrote before compression), plus
 "iam": {"logins", "login_failures", "rejected", "last_failure"} with IAM.
 
 Command line: fake_master.py (--state FILE | --tasks N [--agents A]
@@ -66,6 +80,7 @@ import ssl
 import sys
 import threading
 import time
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gen_state  # noqa: E402
@@ -74,7 +89,8 @@ IAM_LOGIN_PATH = "/acs/api/v1/auth/login"  # DC/OS; served when an IAM is plugge
 
 LEADER_RE = re.compile(rb'"leader"\s*:\s*"(?:[^"\\]|\\.)*"')
 MODES = {"ok", "http500", "no_leader", "unauthorized", "invalid_json", "truncated", "hang",
-         "slow", "redirect", "other_leader", "empty_leader"}
+         "slow", "redirect", "other_leader", "empty_leader", "endless_string", "huge"}
+CHUNK = 65536
 
 
 class FakeMaster:
@@ -97,6 +113,8 @@ class FakeMaster:
         self.requests = 0
         self.state_requests = 0
         self.last_headers = {}
+        self.streamed = 0
+        self.streamed_decoded = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._cache = {}
@@ -111,6 +129,8 @@ class FakeMaster:
         if mode not in MODES:
             raise ValueError("unknown mode %r (one of %s)" % (mode, ", ".join(sorted(MODES))))
         need = {"redirect": "to", "other_leader": "leader"}.get(mode)
+        if mode == "redirect" and "location" in params:
+            need = None
         if need and need not in params:
             raise ValueError("mode %s needs the parameter %r" % (mode, need))
         with self._lock:
@@ -189,6 +209,25 @@ class FakeMaster:
             self._cache[key] = doc
         return doc
 
+    def huge_body(self, leader, size):
+        """The state behind a "padding" array making it >= size bytes (cached)."""
+        key = ("huge", leader, size)
+        with self._lock:
+            if key in self._cache:
+                return self._cache[key]
+        base = self.body(leader, False).lstrip()
+        item = b'"' + b"x" * 1000 + b'",'
+        n = max(0, size - len(base)) // len(item) + 1
+        doc = b'{"padding":[' + item * n + b'""],' + base[1:]
+        with self._lock:
+            self._cache[key] = doc
+        return doc
+
+    def count_streamed(self, wire, decoded):
+        with self._lock:
+            self.streamed += wire
+            self.streamed_decoded += decoded
+
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like libprocess
@@ -218,6 +257,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         fm = self.server.master
         n = int(self.headers.get("Content-Length") or 0)
         json_hdr = [("Content-Type", "application/json")]
+        with fm._lock:
+            mode, params = fm.mode, dict(fm.params)
+        if self.path == IAM_LOGIN_PATH and mode == "redirect":
+            self.rfile.read(n)  # the connection may be reused
+            loc = params.get("location") or "//%s%s" % (params["to"], IAM_LOGIN_PATH)
+            return self._send(307, headers=[("Location", loc)])
         if self.path == IAM_LOGIN_PATH and fm.iam:
             code, body = fm.iam.login(self.rfile.read(n))
             return self._send(code, body, json_hdr)
@@ -251,7 +296,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             mode, params = fm.mode, dict(fm.params)
         if path == "/__fake__/stats":
             stats = {"requests": fm.requests, "state_requests": fm.state_requests,
-                     "mode": mode, "last_headers": fm.last_headers}
+                     "mode": mode, "last_headers": fm.last_headers, "streamed": fm.streamed,
+                     "streamed_decoded": fm.streamed_decoded}
             if fm.iam:
                 stats["iam"] = fm.iam.stats()
             body = json.dumps(stats).encode()
@@ -274,7 +320,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if mode == "no_leader":
             return self._send(503, b"No leader elected")
         if mode == "redirect":
-            return self._send(307, headers=[("Location", "//%s/master/state" % params["to"])])
+            loc = params.get("location") or "//%s/master/state" % params["to"]
+            return self._send(307, headers=[("Location", loc)])
         if mode == "hang":
             fm._stop.wait(timeout=float(params.get("max_seconds", 300)))
             self.close_connection = True
@@ -283,14 +330,65 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self._send(200, b'{"leader":"master@127.0.0.1:5050","slaves":[}', [json_hdr])
         leader = {"other_leader": params.get("leader"), "empty_leader": ""}.get(mode, fm.pid)
         gz = "gzip" in (self.headers.get("Accept-Encoding") or "")
-        body = fm.body(leader, gz)
         headers = [json_hdr] + ([("Content-Encoding", "gzip")] if gz else [])
+        if mode == "endless_string":
+            return self._endless(fm, headers, gz, float(params.get("max_seconds", 60)))
+        if mode == "huge":
+            doc = fm.huge_body(leader, int(params.get("bytes", 8 << 20)))
+            if not params.get("gzip", True):
+                gz, headers = False, [json_hdr]
+            return self._huge(fm, doc, headers, gz, bool(params.get("content_length")))
+        body = fm.body(leader, gz)
         if mode == "truncated":
             return self._truncated(body, headers, float(params.get("fraction", 0.5)))
         if mode == "slow":
             return self._drip(fm, body, headers, int(params.get("bytes", 1024)),
                               float(params.get("interval", 0.05)))
         return self._send(200, body, headers)
+
+    # -- chunked transfer encoding (how libprocess streams) --
+
+    def _chunked_start(self, headers):
+        self.send_response(200)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+
+    def _chunk(self, data):
+        if data:
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+
+    def _endless(self, fm, headers, gz, max_seconds):
+        comp = zlib.compressobj(6, zlib.DEFLATED, 31) if gz else None
+        self._chunked_start(headers)
+        data, end = b'{"leader":"' + b"a" * CHUNK, time.monotonic() + max_seconds
+        try:
+            while not fm._stop.is_set() and time.monotonic() < end:
+                wire = comp.compress(data) + comp.flush(zlib.Z_SYNC_FLUSH) if comp else data
+                self._chunk(wire)
+                fm.count_streamed(len(wire), len(data))
+                data = b"a" * CHUNK
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+
+    def _huge(self, fm, doc, headers, gz, content_length):
+        body = gzip.compress(doc, compresslevel=1) if gz else doc
+        try:
+            if content_length:
+                self._send(200, body, headers)
+                fm.count_streamed(len(body), len(doc))
+                return
+            self._chunked_start(headers)
+            for off in range(0, len(body), CHUNK):
+                if fm._stop.is_set():
+                    break
+                self._chunk(body[off:off + CHUNK])
+                fm.count_streamed(min(CHUNK, len(body) - off), 0)  # wire bytes only
+            self.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
 
     def _truncated(self, body, headers, fraction):
         self.send_response(200)

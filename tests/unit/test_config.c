@@ -166,6 +166,7 @@ static void test_defaults(void **state)
     /* mesos-dnsd's own */
     assert_true(c.legacy_raw_names);
     assert_false(c.mesos_tls_skip_verify);
+    assert_int_equal(c.state_max_bytes, 1073741824); /* 1 GiB */
     assert_int_equal(c.edns_max_payload, 1232);
     assert_int_equal(c.workers, 0);
     assert_int_equal(c.n_listeners, 0);
@@ -327,6 +328,7 @@ static void test_every_key(void **state)
     assert_string_equal(c.iam_config_file, "/etc/mesos-dnsd/iam.json");
     assert_false(c.legacy_raw_names);
     assert_true(c.mesos_tls_skip_verify);
+    assert_int_equal(c.state_max_bytes, 5000000);
     assert_int_equal(c.edns_max_payload, 4096);
     assert_int_equal(c.workers, 2);
     assert_int_equal(c.n_listeners, 2);
@@ -477,6 +479,16 @@ static void test_integer_ranges(void **state)
     config_free(&c);
     ok(&c, "{\"ednsMaxPayload\": 4096}");
     config_free(&c);
+    ok(&c, "{\"stateMaxBytes\": 1048576}");
+    assert_int_equal(c.state_max_bytes, 1048576);
+    config_free(&c);
+    ok(&c, "{\"stateMaxBytes\": 4294967295}");
+    assert_int_equal(c.state_max_bytes, 4294967295u);
+    config_free(&c);
+    bad("{\"stateMaxBytes\": 1048575}",
+        "\"stateMaxBytes\": 1048575 is out of range 1048576..4294967295", NULL);
+    bad("{\"stateMaxBytes\": 4294967296}", "\"stateMaxBytes\"", "out of range", NULL);
+    bad("{\"stateMaxBytes\": \"1G\"}", "\"stateMaxBytes\": expected an integer", NULL);
     bad("{\"port\": -1}", "\"port\": -1 is out of range 0..65535", NULL);
     bad("{\"port\": 65536}", "\"port\"", "out of range", NULL);
     bad("{\"httpport\": 70000}", "\"httpport\"", "out of range", NULL);

@@ -1,9 +1,14 @@
 /* Tests of discovery (with fetch and iam) against the test Mesos master
  * (tests/tools/fake_master.py, real HTTP on loopback): the good model, every
  * fault mode (no new model, counted, logged once, then "recovered" once),
- * leader redirects (307 and the `leader` field), basic auth, host names,
- * a dead first master, time-outs on a hanging or dripping master, gzip,
- * refresh on demand, https, a config from config.json, the metrics. */
+ * leader redirects (307 and the `leader` field) and whom the credentials go
+ * to, basic auth, host names, a dead first master, time-outs on a hanging
+ * or dripping master, an endless string and a huge document (cut at once,
+ * memory flat), parser warnings logged once, gzip, refresh on demand,
+ * https, a config from config.json, the metrics.
+ *
+ * Retries are driven by discovery_refresh_now() where the back-off is not
+ * what a test is about, so the suite does not wait for timers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -137,6 +142,41 @@ static bool wait_failures(struct env *e, uint64_t n, int ms)
     return tu_run_until(e->base, failures_at_least, &u, ms);
 }
 
+struct poke {
+    struct env *e;
+    uint64_t want, seen;
+};
+
+/* Each new failure asks for the next attempt at once. */
+static bool failures_poked(void *arg)
+{
+    struct poke *p = arg;
+    uint64_t f = stats(p->e).failures;
+    if (f >= p->want)
+        return true;
+    if (f != p->seen) {
+        p->seen = f;
+        discovery_refresh_now(p->e->d);
+    }
+    return false;
+}
+
+/* Attempts back to back (no back-off wait) until `n` failures in all. */
+static bool wait_failures_poked(struct env *e, uint64_t n, int ms)
+{
+    struct poke p = {.e = e, .want = n, .seen = stats(e).failures};
+    discovery_refresh_now(e->d);
+    return tu_run_until(e->base, failures_poked, &p, ms);
+}
+
+/* Refresh now and wait for the model after `models`. */
+static bool refresh_model(struct env *e, int ms)
+{
+    int want = e->rec.models + 1;
+    discovery_refresh_now(e->d);
+    return wait_models(e, want, ms);
+}
+
 static int lines(struct env *e, const char *a, const char *b, const char *c)
 {
     return tu_count_lines(e->log, a, b, c);
@@ -202,6 +242,54 @@ static void test_master_url(void **state)
         if (fetch_master_url(bad[i], false, "/x", u, sizeof u) >= 0)
             fail_msg("accepted \"%s\" -> %s", bad[i], u);
     assert_int_equal(fetch_master_url("10.0.0.1:5050", false, "/master/state", u, 10), -ENOSPC);
+    assert_true(fetch_master_url("[::1]", false, "/x", u, sizeof u) > 0);
+    assert_string_equal(u, "http://[::1]:5050/x");
+    assert_true(fetch_master_url("m1:05050", false, "/x", u, sizeof u) > 0);
+    assert_string_equal(u, "http://m1:5050/x");
+
+    char host[64];
+    uint16_t port = 0;
+    int scheme = 9;
+    assert_int_equal(
+        fetch_master_split("https://[fd00::2]:5051/", host, sizeof host, &port, &scheme), 0);
+    assert_string_equal(host, "fd00::2");
+    assert_int_equal(port, 5051);
+    assert_int_equal(scheme, 1);
+    assert_int_equal(fetch_master_split("M1.example", host, sizeof host, &port, &scheme), 0);
+    assert_string_equal(host, "M1.example");
+    assert_int_equal(port, 5050);
+    assert_int_equal(scheme, -1);
+}
+
+/* What a redirect may point to: a master's /master/state, nothing else. */
+static void test_redirect_target(void **state)
+{
+    char m[128];
+    bool https = true;
+    assert_int_equal(fetch_redirect_master("http://10.0.0.2:5050/master/state", "/master/state", m,
+                                           sizeof m, &https),
+                     0);
+    assert_string_equal(m, "10.0.0.2:5050");
+    assert_false(https);
+    assert_int_equal(fetch_redirect_master("https://m2.example/master/state", "/master/state", m,
+                                           sizeof m, &https),
+                     0);
+    assert_string_equal(m, "m2.example:443");
+    assert_true(https);
+    assert_int_equal(fetch_redirect_master("http://[::1]:5051/master/state", "/master/state", m,
+                                           sizeof m, &https),
+                     0);
+    assert_string_equal(m, "[::1]:5051");
+    const char *bad[] = {"http://10.0.0.2:5050/login",
+                         "http://10.0.0.2:5050/master/state?x=1",
+                         "http://user:pw@10.0.0.2:5050/master/state",
+                         "ftp://10.0.0.2/master/state",
+                         "http://10.0.0.2:5050/master/state/../../etc",
+                         "/master/state",
+                         ""};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (fetch_redirect_master(bad[i], "/master/state", m, sizeof m, &https) == 0)
+            fail_msg("accepted \"%s\" -> %s", bad[i], m);
 }
 
 static void test_config_rejected(void **state)
@@ -279,7 +367,9 @@ struct fault {
 };
 
 /* Each fault mode: no new model, failures counted, the problem logged
- * once however often it repeats; then "recovered" once. */
+ * once however often it repeats; then "recovered" once. For the first
+ * fault the retries and the recovery come from the timers (back-off, then
+ * refreshSeconds); the others are retried on demand. */
 static void test_fault_modes(void **state)
 {
     const struct fault faults[] = {
@@ -304,8 +394,12 @@ static void test_fault_modes(void **state)
         int warn0 = lines(&e, "WARN", who, NULL);
         int rec0 = lines(&e, "INFO", who, "recovered");
         uint64_t fail0 = stats(&e).failures;
-        /* Back-off (0.5-1 s, then 1-2 s) keeps retrying: three attempts. */
-        if (!wait_failures(&e, fail0 + 3, 12000))
+        /* Back-off (0.5-1 s, capped by refreshSeconds) keeps retrying. */
+        if (i == 0)
+            discovery_refresh_now(e.d); /* the first attempt now, the next two on the timer */
+        bool ok = i == 0 ? wait_failures(&e, fail0 + 3, 12000)
+                         : wait_failures_poked(&e, fail0 + 3, 12000);
+        if (!ok)
             fail_msg("%s: only %lu failures", f->mode, stats(&e).failures - fail0);
         assert_int_equal(e.rec.models, models);
         discovery_stats_t s = stats(&e);
@@ -317,6 +411,8 @@ static void test_fault_modes(void **state)
             fail_msg("%s: %d warnings for %s (want 1 naming \"%s\")", f->mode, warns, who, f->text);
         }
         assert_true(tu_master_mode(&ma, "ok", NULL));
+        if (i > 0)
+            discovery_refresh_now(e.d);
         assert_true(wait_models(&e, models + 1, 10000));
         assert_int_equal(lines(&e, "INFO", who, "recovered") - rec0, 1);
         assert_true(stats(&e).leader_known);
@@ -351,7 +447,7 @@ static void test_slow_drip(void **state)
     struct env e;
     env_init(&e, 60, 10);
     env_master(&e, "127.0.0.1:%d", ma.port);
-    assert_true(tu_master_mode(&ma, "slow", "\"bytes\":64,\"interval\":0.05"));
+    assert_true(tu_master_mode(&ma, "slow", "\"bytes\":64,\"interval\":0.01"));
     env_start(&e);
     assert_true(wait_models(&e, 1, 15000));
     char leader[64];
@@ -401,10 +497,11 @@ static void test_leader_field_followed(void **state)
     assert_true(tu_master_mode(&mb, "other_leader", lp));
     long a0 = tu_master_stat(&ma, "state_requests");
     long b0 = tu_master_stat(&mb, "state_requests");
-    env_init(&e, 1, 5);
+    env_init(&e, 3600, 5);
     env_master(&e, "127.0.0.1:%d", mb.port);
     env_start(&e);
-    assert_true(wait_models(&e, 2, 10000));
+    assert_true(wait_models(&e, 1, 10000));
+    assert_true(refresh_model(&e, 10000));
     char leader[64];
     snprintf(leader, sizeof leader, "master@127.0.0.1:%d", ma.port);
     assert_good_model(&e, leader);
@@ -508,6 +605,244 @@ static void test_basic_auth(void **state)
     assert_int_equal(secret_logged, 0);
 }
 
+/* ---- hostile masters: an endless string, a huge document ---- */
+
+static long proc_status_kib(const char *key)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, key, strlen(key)) == 0)
+            v = atol(line + strlen(key));
+    if (f)
+        fclose(f);
+    return v;
+}
+
+/* Reset the peak RSS (VmHWM) to the current RSS; false when unsupported. */
+static bool reset_peak_rss(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    bool ok = f && fputs("5", f) >= 0;
+    if (f && fclose(f) != 0)
+        ok = false;
+    return ok;
+}
+
+struct settled {
+    const tu_master_t *m;
+    long last;
+    double since;
+};
+
+/* The master's "streamed" count has not moved for 0.5 s. */
+static bool stream_settled(void *arg)
+{
+    struct settled *st = arg;
+    long n = tu_master_stat(st->m, "streamed");
+    if (n != st->last) {
+        st->last = n;
+        st->since = tu_now();
+    }
+    return tu_now() - st->since > 0.5;
+}
+
+/* {"leader":"aaaa... forever (gzip'd: ~1000:1): the fetch fails as soon as
+ * the string passes 1 MiB, not after stateTimeoutSeconds; the last model
+ * stays; memory stays flat; the connection is dropped. */
+static void test_endless_string(void **state)
+{
+    struct env e;
+    env_init(&e, 3600, 60);
+    env_master(&e, "127.0.0.1:%d", ma.port);
+    env_start(&e);
+    assert_true(wait_models(&e, 1, 10000));
+    assert_true(tu_master_mode(&ma, "endless_string", "\"max_seconds\":60"));
+    bool peak = reset_peak_rss();
+    long rss0 = proc_status_kib("VmRSS:");
+    double t0 = tu_now();
+    discovery_refresh_now(e.d);
+    bool failed = wait_failures(&e, 1, 20000);
+    double took = tu_now() - t0;
+    long grown = proc_status_kib("VmHWM:") - rss0;
+    discovery_stats_t s = stats(&e);
+    struct settled st = {.m = &ma, .last = -1, .since = tu_now()};
+    bool settled = tu_run_until(e.base, stream_settled, &st, 10000);
+    assert_true(tu_master_mode(&ma, "ok", NULL));
+    bool recovered = refresh_model(&e, 10000);
+    int warned = lines(&e, "WARN", "a JSON string longer than 1 MiB at byte 10", NULL);
+    env_done(&e);
+    assert_true(failed);
+    if (took > 5.0)
+        fail_msg("the endless string took %.1f s to reject", took);
+    assert_int_equal(e.rec.models, 2); /* the good one before, the one after */
+    assert_non_null(
+        strstr(s.last_error, "invalid state document: a JSON string longer than 1 MiB"));
+    assert_int_equal(warned, 1);
+    if (peak && grown > 48 * 1024)
+        fail_msg("peak RSS grew by %ld KiB", grown);
+    assert_true(settled); /* we hung up: the master stopped writing */
+    assert_true(recovered);
+}
+
+/* A document over stateMaxBytes fails at once, however it comes: gzip'd
+ * and chunked (the decoded size counts), or plain with a Content-Length
+ * (refused before the body). One under it is read. */
+static void test_huge_document(void **state)
+{
+    struct env e;
+    env_init(&e, 3600, 60);
+    env_master(&e, "127.0.0.1:%d", ma.port);
+    e.cfg.state_max_bytes = 4 << 20;
+    env_start(&e);
+    assert_true(tu_master_mode(&ma, "huge", "\"bytes\":3000000"));
+    assert_true(wait_models(&e, 1, 10000));
+    char leader[64];
+    snprintf(leader, sizeof leader, "master@127.0.0.1:%d", ma.port);
+    assert_good_model(&e, leader); /* the padding is skipped */
+    assert_true(stats(&e).last_state_bytes >= 3000000);
+
+    static const char *const modes[] = {
+        "\"bytes\":12000000",                                        /* gzip, chunked */
+        "\"bytes\":12000000,\"gzip\":false",                         /* plain, chunked */
+        "\"bytes\":12000000,\"gzip\":false,\"content_length\":true", /* Content-Length */
+    };
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        assert_true(tu_master_mode(&ma, "huge", modes[i]));
+        uint64_t f0 = stats(&e).failures;
+        double t0 = tu_now();
+        discovery_refresh_now(e.d);
+        assert_true(wait_failures(&e, f0 + 1, 20000));
+        double took = tu_now() - t0;
+        discovery_stats_t s = stats(&e);
+        if (!strstr(s.last_error, "state document larger than 4194304 bytes (stateMaxBytes)"))
+            fail_msg("%s: %s", modes[i], s.last_error);
+        if (took > 5.0)
+            fail_msg("%s: took %.1f s", modes[i], took);
+        assert_int_equal(e.rec.models, 1);
+    }
+    assert_int_equal(lines(&e, "WARN", "state document larger than", NULL), 1);
+    env_done(&e);
+}
+
+/* ---- whom the credentials go to ---- */
+
+/* Basic auth: a 307 to a master that is not known (not in `masters`, not
+ * ZooKeeper's, not named by a known master's state) is followed without
+ * the credentials; one to a known master, with them; a state naming its
+ * leader vouches for it; a redirect that is not a master's is not
+ * followed at all. */
+static void test_redirect_credentials(void **state)
+{
+    tu_master_t mc = {.pid = -1};
+    const char *args[] = {"--state", state_small, "--auth", "dns:s3cret", NULL};
+    assert_true(tu_master_start(&mc, tmp, args));
+    char to[96], auth[128], leader[64];
+    snprintf(to, sizeof to, "\"to\":\"127.0.0.1:%d\"", mc.port);
+    snprintf(leader, sizeof leader, "master@127.0.0.1:%d", mc.port);
+    assert_true(tu_master_mode(&mb, "redirect", to));
+    struct env e;
+
+    /* mc unknown: asked, but without credentials. */
+    env_init(&e, 3600, 5);
+    env_master(&e, "127.0.0.1:%d", mb.port);
+    e.cfg.mesos_authentication = "basic";
+    e.cfg.mesos_principal = "dns";
+    e.cfg.mesos_secret = "s3cret";
+    long c0 = tu_master_stat(&mc, "state_requests");
+    env_start(&e);
+    bool failed = wait_failures(&e, 1, 10000);
+    long asked = tu_master_stat(&mc, "state_requests") - c0;
+    tu_master_last_header(&mc, "Authorization", auth, sizeof auth);
+    discovery_stats_t s = stats(&e);
+    int models = e.rec.models;
+    env_done(&e);
+    assert_true(failed);
+    assert_int_equal(models, 0);
+    assert_int_equal(asked, 1);
+    assert_string_equal(auth, "");
+    assert_non_null(strstr(s.last_error, "HTTP 401"));
+    assert_non_null(strstr(s.last_error, "credentials not sent: not a known master"));
+
+    /* mc in `masters`: the credentials go along, no failure. */
+    env_init(&e, 3600, 5);
+    env_master(&e, "127.0.0.1:%d", mb.port);
+    env_master(&e, "[::ffff:127.0.0.1]:%d", mc.port); /* the same IP, written otherwise */
+    e.cfg.mesos_authentication = "basic";
+    e.cfg.mesos_principal = "dns";
+    e.cfg.mesos_secret = "s3cret";
+    env_start(&e);
+    bool ok = wait_models(&e, 1, 10000);
+    tu_master_last_header(&mc, "Authorization", auth, sizeof auth);
+    s = stats(&e);
+    env_done(&e);
+    assert_true(ok);
+    assert_string_equal(auth, "Basic ZG5zOnMzY3JldA==");
+    assert_int_equal(s.failures, 0);
+    assert_int_equal(s.fetches, 2); /* mb, then the hop to mc */
+
+    /* mb's state names mc its leader: mb vouches for it. */
+    char lp[96];
+    snprintf(lp, sizeof lp, "\"leader\":\"%s\"", leader);
+    assert_true(tu_master_mode(&mb, "other_leader", lp));
+    env_init(&e, 3600, 5);
+    env_master(&e, "127.0.0.1:%d", mb.port);
+    e.cfg.mesos_authentication = "basic";
+    e.cfg.mesos_principal = "dns";
+    e.cfg.mesos_secret = "s3cret";
+    env_start(&e);
+    ok = wait_models(&e, 1, 10000);
+    char got_leader[128];
+    snprintf(got_leader, sizeof got_leader, "%s", e.rec.leader);
+    s = stats(&e);
+    env_done(&e);
+    assert_true(ok);
+    assert_string_equal(got_leader, leader);
+    assert_int_equal(s.failures, 0);
+
+    /* A redirect somewhere else than a master's state: not followed. */
+    char loc[128];
+    snprintf(loc, sizeof loc, "\"location\":\"http://127.0.0.1:%d/login\"", mc.port);
+    assert_true(tu_master_mode(&mb, "redirect", loc));
+    long r0 = tu_master_stat(&mc, "requests");
+    env_init(&e, 3600, 5);
+    env_master(&e, "127.0.0.1:%d", mb.port);
+    env_start(&e);
+    failed = wait_failures(&e, 1, 10000);
+    s = stats(&e);
+    env_done(&e);
+    long r1 = tu_master_stat(&mc, "requests");
+    tu_master_stop(&mc);
+    assert_true(failed);
+    assert_non_null(strstr(s.last_error, "not a master's /master/state, not followed"));
+    assert_int_equal(r1 - r0, 1); /* our own stats request only */
+}
+
+/* ---- parser warnings: logged once, not every refresh ---- */
+
+static void test_warnings_once(void **state)
+{
+    tu_master_t mw = {.pid = -1};
+    char bad[512];
+    snprintf(bad, sizeof bad, "%s/tests/data/state/bad_entries.json", tu_src());
+    const char *args[] = {"--state", bad, NULL};
+    assert_true(tu_master_start(&mw, tmp, args));
+    struct env e;
+    env_init(&e, 3600, 5);
+    env_master(&e, "127.0.0.1:%d", mw.port);
+    env_start(&e);
+    bool ok = wait_models(&e, 1, 10000) && refresh_model(&e, 10000) && refresh_model(&e, 10000);
+    int warned = lines(&e, "WARN", "state: ", NULL);
+    int info = lines(&e, "INFO", "state: 2 running tasks ignored", NULL);
+    env_done(&e);
+    tu_master_stop(&mw);
+    assert_true(ok);
+    assert_int_equal(e.rec.models, 3);
+    assert_int_equal(warned, 8); /* the 8 kinds of bad_entries.json, once each */
+    assert_int_equal(info, 1);
+}
+
 static void *poke(void *arg)
 {
     discovery_refresh_now(arg);
@@ -552,7 +887,7 @@ static void test_config_json_and_metrics(void **state)
     env_init(&e, 1, 5);
     e.cfg = cfg;
     env_start(&e);
-    bool ok = wait_models(&e, 2, 10000);
+    bool ok = wait_models(&e, 1, 10000) && refresh_model(&e, 10000);
     buf_t out = BUF_INIT;
     discovery_prometheus(e.d, &out);
     env_done(&e);
@@ -590,15 +925,16 @@ static bool sh(const char *fmt, ...)
  * certificate, all signed by the CA (openssl command line). */
 static bool make_pki(const char *d)
 {
+    /* P-256 keys: generated in milliseconds, unlike RSA. */
     return sh("cd '%s' && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > san.ext &&"
-              " openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2"
-              " -subj /CN=test-ca >/dev/null 2>&1 &&"
-              " openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr"
-              " -subj /CN=localhost >/dev/null 2>&1 &&"
+              " openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes"
+              " -keyout ca.key -out ca.pem -days 2 -subj /CN=test-ca >/dev/null 2>&1 &&"
+              " openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key"
+              " -out srv.csr -subj /CN=localhost >/dev/null 2>&1 &&"
               " openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
               " -out srv.pem -days 2 -extfile san.ext >/dev/null 2>&1 &&"
-              " openssl req -newkey rsa:2048 -nodes -keyout cli.key -out cli.csr"
-              " -subj /CN=mesos-dns >/dev/null 2>&1 &&"
+              " openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout cli.key"
+              " -out cli.csr -subj /CN=mesos-dns >/dev/null 2>&1 &&"
               " openssl x509 -req -in cli.csr -CA ca.pem -CAkey ca.key -CAcreateserial"
               " -out cli.pem -days 2 >/dev/null 2>&1",
               d);
@@ -631,15 +967,20 @@ static void test_https(void **state)
     snprintf(srvkey, sizeof srvkey, "%s/srv.key", d);
     snprintf(cli, sizeof cli, "%s/cli.pem", d);
     snprintf(clikey, sizeof clikey, "%s/cli.key", d);
-    tu_master_t ms = {.pid = -1}, mc = {.pid = -1};
+    tu_master_t ms = {.pid = -1}, mc = {.pid = -1}, mr = {.pid = -1};
     const char *a1[] = {"--state", state_small, "--tls-cert", srv, "--tls-key", srvkey, NULL};
     const char *a2[] = {"--state", state_small,       "--tls-cert", srv, "--tls-key",
                         srvkey,    "--tls-client-ca", ca,           NULL};
+    char down[128];
+    snprintf(down, sizeof down, "location=http://127.0.0.1:%d/master/state", ma.port);
+    const char *a3[] = {"--state", state_small, "--tls-cert", srv,  "--tls-key", srvkey,
+                        "--mode",  "redirect",  "--param",    down, NULL};
     assert_true(tu_master_start(&ms, tmp, a1));
     assert_true(tu_master_start(&mc, tmp, a2));
+    assert_true(tu_master_start(&mr, tmp, a3));
     struct env e;
-    bool ok[6];
-    int logged[6];
+    bool ok[8];
+    int logged[8];
 
     https_env(&e, ms.port, ca, NULL, NULL, false); /* CACertFile */
     ok[0] = wait_models(&e, 1, 10000);
@@ -670,9 +1011,29 @@ static void test_https(void **state)
     ok[5] = wait_failures(&e, 1, 10000) && e.rec.models == 0;
     env_done(&e);
 
+    /* An https master redirecting to http: refused, not followed. */
+    long a0 = tu_master_stat(&ma, "state_requests");
+    https_env(&e, mr.port, ca, NULL, NULL, false);
+    ok[6] = wait_failures(&e, 1, 10000) && e.rec.models == 0 &&
+            strstr(stats(&e).last_error, "https to http refused") &&
+            tu_master_stat(&ma, "state_requests") == a0;
+    env_done(&e);
+
+    /* An http master redirecting to https: followed (verified by CACertFile). */
+    char up[128];
+    snprintf(up, sizeof up, "\"location\":\"https://127.0.0.1:%d/master/state\"", ms.port);
+    assert_true(tu_master_mode(&mb, "redirect", up));
+    env_init(&e, 60, 5);
+    env_master(&e, "127.0.0.1:%d", mb.port);
+    e.cfg.ca_cert_file = ca;
+    env_start(&e);
+    ok[7] = wait_models(&e, 1, 10000) && stats(&e).failures == 0;
+    env_done(&e);
+
     tu_master_stop(&ms);
     tu_master_stop(&mc);
-    for (int i = 0; i < 6; i++)
+    tu_master_stop(&mr);
+    for (int i = 0; i < 8; i++)
         if (!ok[i])
             fail_msg("https case %d failed", i);
     assert_int_equal(logged[1], 1);
@@ -683,6 +1044,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_master_url),
+        cmocka_unit_test(test_redirect_target),
         cmocka_unit_test_teardown(test_config_rejected, tu_capture_teardown),
         cmocka_unit_test_setup_teardown(test_good_model_and_gzip, reset_masters,
                                         tu_capture_teardown),
@@ -700,6 +1062,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refresh_now, reset_masters, tu_capture_teardown),
         cmocka_unit_test_setup_teardown(test_config_json_and_metrics, reset_masters,
                                         tu_capture_teardown),
+        cmocka_unit_test_setup_teardown(test_endless_string, reset_masters, tu_capture_teardown),
+        cmocka_unit_test_setup_teardown(test_huge_document, reset_masters, tu_capture_teardown),
+        cmocka_unit_test_setup_teardown(test_redirect_credentials, reset_masters,
+                                        tu_capture_teardown),
+        cmocka_unit_test_setup_teardown(test_warnings_once, reset_masters, tu_capture_teardown),
         cmocka_unit_test_teardown(test_https, tu_capture_teardown),
     };
     log_set_verbosity(0);

@@ -203,6 +203,9 @@ static void on_model(void *ctx, model_t **m)
     model_free(m);
 }
 
+/* When set, the login_endpoint instead of the test master's. */
+static char ep_override[128];
+
 static void env_start(struct env *e, const char *keyfile, int refresh_s)
 {
     static int seq;
@@ -218,6 +221,8 @@ static void env_start(struct env *e, const char *keyfile, int refresh_s)
     e->cfg.n_masters = 1;
     char ep[128];
     snprintf(ep, sizeof ep, "http://127.0.0.1:%d/acs/api/v1/auth/login", mi.port);
+    if (ep_override[0])
+        snprintf(ep, sizeof ep, "%s", ep_override);
     snprintf(e->iamfile, sizeof e->iamfile, "%s/iam-%d.json", tmp, ++seq);
     write_iam_config(e->iamfile, "dns-svc", keyfile, ep);
     e->cfg.iam_config_file = e->iamfile;
@@ -246,6 +251,32 @@ static bool wait_models(struct env *e, int n, int ms)
 {
     e->goal = n;
     return tu_run_until(e->base, models_ge, e, ms);
+}
+
+struct poke {
+    struct env *e;
+    int seen;
+};
+
+/* Each new model asks for the next refresh at once. */
+static bool models_poked(void *arg)
+{
+    struct poke *p = arg;
+    if (p->e->models >= p->e->goal)
+        return true;
+    if (p->e->models != p->seen) {
+        p->seen = p->e->models;
+        discovery_refresh_now(p->e->d);
+    }
+    return false;
+}
+
+/* Refreshes back to back (no refreshSeconds wait) until `n` models. */
+static bool wait_models_poked(struct env *e, int n, int ms)
+{
+    struct poke p = {.e = e, .seen = e->models};
+    e->goal = n;
+    return tu_run_until(e->base, models_poked, &p, ms);
 }
 
 static bool failures_ge1(void *arg)
@@ -284,8 +315,8 @@ static void test_login_cached(void **state)
 {
     long l0 = iam_stat("logins"), r0 = iam_stat("rejected");
     struct env e;
-    env_start(&e, key_pkcs8, 1);
-    bool ok = wait_models(&e, 4, 15000);
+    env_start(&e, key_pkcs8, 3600);
+    bool ok = wait_models_poked(&e, 4, 15000);
     discovery_stats_t s;
     discovery_stats(e.d, &s);
     char auth[512];
@@ -318,11 +349,12 @@ static void test_login_pkcs1_key(void **state)
 static void test_relogin_after_401(void **state)
 {
     struct env e;
-    env_start(&e, key_pkcs8, 1);
+    env_start(&e, key_pkcs8, 3600);
     assert_true(wait_models(&e, 1, 10000));
     long l0 = iam_stat("logins"), r0 = iam_stat("rejected");
     assert_true(iam_post("{\"revoke\":true}"));
-    bool ok = wait_models(&e, 3, 10000);
+    discovery_refresh_now(e.d);
+    bool ok = wait_models_poked(&e, 3, 10000);
     discovery_stats_t s;
     discovery_stats(e.d, &s);
     int relog = tu_count_lines(e.log, "rejected the IAM token", NULL, NULL);
@@ -335,15 +367,24 @@ static void test_relogin_after_401(void **state)
     assert_int_equal(relog, 1);
 }
 
-/* Short-lived tokens are renewed before they expire: no request is ever
- * rejected. */
+/* A second login happened, and a refresh used its token. */
+static bool renewed(void *arg)
+{
+    struct env *e = arg;
+    discovery_stats_t s;
+    discovery_stats(e->d, &s);
+    return s.iam_logins >= 2 && e->models >= 3;
+}
+
+/* Short-lived tokens (3 s: renewed 1 s before expiry) are renewed before
+ * they expire: no request is ever rejected. */
 static void test_renew_before_expiry(void **state)
 {
     assert_true(iam_post("{\"token_ttl\":3}"));
     long r0 = iam_stat("rejected"), l0 = iam_stat("logins");
     struct env e;
     env_start(&e, key_pkcs8, 1);
-    bool ok = wait_models(&e, 6, 15000);
+    bool ok = tu_run_until(e.base, renewed, &e, 15000);
     env_done(&e);
     assert_true(ok);
     assert_int_equal(iam_stat("rejected") - r0, 0);
@@ -367,6 +408,35 @@ static void test_wrong_key(void **state)
     char *body = tu_http(mi.port, "/__fake__/stats", NULL, NULL);
     assert_non_null(strstr(body, "bad signature"));
     free(body);
+}
+
+/* The login carries a signed login token: a redirect is not followed (the
+ * token would be posted again wherever it points); the error names it. */
+static void test_login_redirect_not_followed(void **state)
+{
+    tu_master_t mr = {.pid = -1};
+    char to[64];
+    snprintf(to, sizeof to, "to=127.0.0.1:%d", mi.port);
+    const char *args[] = {"--state", state_small, "--mode", "redirect", "--param", to, NULL};
+    assert_true(tu_master_start(&mr, tmp, args));
+    long l0 = iam_stat("logins"), f0 = iam_stat("login_failures");
+    snprintf(ep_override, sizeof ep_override, "http://127.0.0.1:%d/acs/api/v1/auth/login", mr.port);
+    struct env e;
+    env_start(&e, key_pkcs8, 60);
+    bool failed = tu_run_until(e.base, failures_ge1, &e, 10000);
+    char want[160];
+    snprintf(want, sizeof want,
+             "HTTP 307 redirect to http://127.0.0.1:%d/acs/api/v1/auth/login (not followed)",
+             mi.port);
+    int logged = tu_count_lines(e.log, "WARN", "IAM login at", want);
+    env_done(&e);
+    ep_override[0] = '\0';
+    tu_master_stop(&mr);
+    assert_true(failed);
+    assert_int_equal(e.models, 0);
+    assert_int_equal(iam_stat("logins") - l0, 0);
+    assert_int_equal(iam_stat("login_failures") - f0, 0); /* the IAM never saw it */
+    assert_int_equal(logged, 1);
 }
 
 static int group_setup(void **state)
@@ -399,6 +469,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_relogin_after_401, reset_iam, tu_capture_teardown),
         cmocka_unit_test_setup_teardown(test_renew_before_expiry, reset_iam, tu_capture_teardown),
         cmocka_unit_test_setup_teardown(test_wrong_key, reset_iam, tu_capture_teardown),
+        cmocka_unit_test_setup_teardown(test_login_redirect_not_followed, reset_iam,
+                                        tu_capture_teardown),
     };
     log_set_verbosity(0);
     return cmocka_run_group_tests_name("iam", tests, group_setup, group_teardown);

@@ -28,6 +28,8 @@ static void test_pid_ok(void **state)
         {" master@10.0.0.1:5050 ", "10.0.0.1", 5050}, /* Mesos-DNS trims spaces */
         {"@10.0.0.1:1", "10.0.0.1", 1},               /* empty name: libprocess allows it */
         {"master@localhost:5050", "localhost", 5050},
+        {"slave(1)@10.0.0.1:05051", "10.0.0.1", 5051}, /* leading zero within 5 digits */
+        {"slave(1)@10.0.0.1:00001", "10.0.0.1", 1},
     };
     arena_t *a = arena_new(0);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -61,6 +63,9 @@ static void test_pid_bad(void **state)
         "slave(1)@ho st:5051",       /* space in host */
         "slave(1)@host/x:5051",      /* '/' in host */
         "slave(1)@10.0.0.1:5051 x",  /* trailing junk after port */
+        "slave(1)@10.0.0.1:005051",  /* more than 5 digits, even with leading zeros */
+        "slave(1)@10.0.0.1:00000",   /* port 0 with leading zeros */
+        "slave(1)@10.0.0.1:+5051",   /* sign */
     };
     arena_t *a = arena_new(0);
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {

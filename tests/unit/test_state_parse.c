@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -587,6 +588,251 @@ static void test_reject_documents(void **state)
     model_free(&m);
 }
 
+/* ---- limits: one token at most STATE_MAX_TOKEN bytes, linear cost ---- */
+
+#define PREFIX "{\"leader\":\"master@10.0.0.1:5050\",\"x\":"
+
+/* PREFIX, then `before`, `n` times `fill`, `after`, then "}". */
+static char *doc_with(const char *before, char fill, size_t n, const char *after, size_t *len)
+{
+    size_t a = strlen(PREFIX), b = strlen(before), c = strlen(after);
+    char *d = malloc(a + b + n + c + 2);
+    assert_non_null(d);
+    memcpy(d, PREFIX, a);
+    memcpy(d + a, before, b);
+    memset(d + a + b, fill, n);
+    memcpy(d + a + b + n, after, c);
+    memcpy(d + a + b + n + c, "}", 2);
+    *len = a + b + n + c + 1;
+    return d;
+}
+
+/* Parse in `chunk`-byte feeds (0 = whole) with token limit `max` (0 =
+ * default); returns rc, the reason in err. */
+static int parse_limited(const char *doc, size_t len, size_t chunk, size_t max, model_t **m,
+                         char *err, size_t errlen)
+{
+    state_parser_t *p = state_parser_new();
+    assert_non_null(p);
+    if (max)
+        state_parser_set_max_token(p, max);
+    for (size_t off = 0; off < len;) {
+        size_t n = chunk && chunk < len - off ? chunk : len - off;
+        if (state_parser_feed(p, doc + off, n) != 0)
+            break;
+        off += n;
+    }
+    err[0] = '\0';
+    return state_parser_finish(&p, m, err, errlen);
+}
+
+static void expect_limit(const char *doc, size_t len, const char *why)
+{
+    static const size_t chunks[] = {0, 4096, 1000, 7};
+    for (size_t i = 0; i < sizeof chunks / sizeof chunks[0]; i++) {
+        model_t *m = NULL;
+        char err[256];
+        int rc = parse_limited(doc, len, chunks[i], 0, &m, err, sizeof err);
+        if (!why) {
+            if (rc != 0)
+                fail_msg("chunk %zu: rejected: %s", chunks[i], err);
+            model_free(&m);
+            continue;
+        }
+        assert_int_equal(rc, -EPROTO);
+        assert_null(m);
+        if (strcmp(err, why) != 0)
+            fail_msg("chunk %zu: \"%s\", want \"%s\"", chunks[i], err, why);
+    }
+}
+
+static void test_token_limit(void **state)
+{
+    size_t len, at = strlen(PREFIX);
+    char *d;
+    /* A string value of exactly STATE_MAX_TOKEN bytes is fine; one more
+     * is not, reported at its opening quote. */
+    d = doc_with("\"", 'a', STATE_MAX_TOKEN, "\"", &len);
+    expect_limit(d, len, NULL);
+    free(d);
+    char why[128];
+    snprintf(why, sizeof why, "a JSON string longer than 1 MiB at byte %zu", at);
+    d = doc_with("\"", 'a', STATE_MAX_TOKEN + 1, "\"", &len);
+    expect_limit(d, len, why);
+    free(d);
+    /* Unterminated: the same, not "truncated". */
+    d = doc_with("\"", 'a', STATE_MAX_TOKEN + 1, "", &len);
+    expect_limit(d, len - 1, why);
+    free(d);
+    /* Escapes count as written. */
+    d = doc_with("\"\\\\", 'a', STATE_MAX_TOKEN - 1, "\"", &len);
+    expect_limit(d, len, why);
+    free(d);
+    /* A key. */
+    snprintf(why, sizeof why, "a JSON string longer than 1 MiB at byte %zu", at + 1);
+    d = doc_with("{\"", 'k', STATE_MAX_TOKEN + 1, "\":1}", &len);
+    expect_limit(d, len, why);
+    free(d);
+    /* A number (valid JSON: an integer of a million digits). */
+    snprintf(why, sizeof why, "a JSON number longer than 1 MiB at byte %zu", at + 1);
+    d = doc_with("[1", '2', STATE_MAX_TOKEN, "]", &len);
+    expect_limit(d, len, why);
+    free(d);
+    d = doc_with("[1", '2', STATE_MAX_TOKEN - 1, "]", &len);
+    expect_limit(d, len, NULL);
+    free(d);
+    /* An invalid byte before the long token is reported first. */
+    d = doc_with("[x,\"", 'a', STATE_MAX_TOKEN + 1, "\"]", &len);
+    model_t *m = NULL;
+    char err[256];
+    assert_int_equal(parse_limited(d, len, 1000, 0, &m, err, sizeof err), -EPROTO);
+    assert_non_null(strstr(err, "invalid JSON"));
+    free(d);
+}
+
+/* With a small limit, every chunking gives the same verdict, the same
+ * reason, and when accepted the same model as the default limit. */
+static void test_token_limit_chunking(void **state)
+{
+    static const char *const files[] = {"tests/data/state/gen-small.json",
+                                        "tests/data/state/ports_discovery.json",
+                                        "tests/data/state/bad_entries.json"};
+    static const size_t limits[] = {8, 24, 40, 100};
+    static const size_t chunks[] = {0, 1, 3, 64, 1000};
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
+        size_t len;
+        char *doc = load(files[f], &len);
+        model_t *ref = parse_ok(doc, len, NULL);
+        char *want = dump_model(ref);
+        model_free(&ref);
+        for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+            char err0[256];
+            model_t *m0 = NULL;
+            int rc0 = parse_limited(doc, len, 0, limits[l], &m0, err0, sizeof err0);
+            if (rc0 == 0) {
+                char *got = dump_model(m0);
+                assert_string_equal(got, want);
+                free(got);
+            } else {
+                assert_non_null(strstr(err0, "longer than"));
+            }
+            model_free(&m0);
+            for (size_t c = 1; c < sizeof chunks / sizeof chunks[0]; c++) {
+                char err[256];
+                model_t *m = NULL;
+                int rc = parse_limited(doc, len, chunks[c], limits[l], &m, err, sizeof err);
+                assert_int_equal(rc, rc0);
+                assert_string_equal(err, rc0 ? err0 : "");
+                model_free(&m);
+            }
+        }
+        free(want);
+        free(doc);
+    }
+}
+
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The quadratic case of a bare yajl: a string as long as allowed, in
+ * 64-byte feeds. yajl alone re-lexes it from its start on each of 16,384
+ * feeds (~8.6e9 bytes read, many seconds); through the guard it is read
+ * once. The bound is loose for sanitizer builds and a busy machine. */
+static void test_long_string_linear(void **state)
+{
+    size_t len;
+    char *d = doc_with("\"", 'a', STATE_MAX_TOKEN, "\"", &len);
+    double t0 = cpu_seconds();
+    model_t *m = NULL;
+    char err[256];
+    assert_int_equal(parse_limited(d, len, 64, 0, &m, err, sizeof err), 0);
+    double took = cpu_seconds() - t0;
+    model_free(&m);
+    free(d);
+    if (took > 1.0)
+        fail_msg("a 1 MiB string in 64-byte feeds took %.2f CPU seconds", took);
+}
+
+/* ---- warnings: logged when they change, not on every refresh ---- */
+
+static int parse_logged(const char *doc, state_warn_memo_t *memo)
+{
+    state_parser_t *p = state_parser_new();
+    assert_non_null(p);
+    state_parser_set_memo(p, memo);
+    assert_int_equal(state_parser_feed(p, doc, strlen(doc)), 0);
+    model_t *m = NULL;
+    int rc = state_parser_finish(&p, &m, NULL, 0);
+    model_free(&m);
+    return rc;
+}
+
+static int logged_at(int level, const char *needle)
+{
+    char want[256];
+    snprintf(want, sizeof want, "%d %s", level, needle);
+    return count_lines(logged.data ? logged.data : "", want);
+}
+
+static void test_warnings_on_change(void **state)
+{
+    size_t len;
+    char *bad = load("tests/data/state/bad_entries.json", &len);
+    static const char one[] = "{" L ",\"slaves\":[{\"id\":\"S1\",\"pid\":\"nonsense\"}]}";
+    static const char clean[] =
+        "{" L ",\"slaves\":[{\"id\":\"S1\",\"pid\":\"slave(1)@10.0.0.9:5051\"}]}";
+    state_warn_memo_t memo;
+    memset(&memo, 0, sizeof memo);
+    log_set_verbosity(1); /* see the debug lines too */
+    log_set_sink(capture, NULL);
+
+    /* First time: 8 warnings and 1 info, as without a memo. */
+    buf_clear(&logged);
+    assert_int_equal(parse_logged(bad, &memo), 0);
+    assert_int_equal(logged_at(LOG_LVL_WARN, "state: "), 8);
+    assert_int_equal(logged_at(LOG_LVL_INFO, "state: "), 1);
+    /* The same again, twice: debug only. */
+    for (int i = 0; i < 2; i++) {
+        buf_clear(&logged);
+        assert_int_equal(parse_logged(bad, &memo), 0);
+        assert_int_equal(logged_at(LOG_LVL_WARN, "state: "), 0);
+        assert_int_equal(logged_at(LOG_LVL_INFO, "state: "), 0);
+        assert_int_equal(count_lines(logged.data, "(unchanged)"), 9);
+    }
+    /* One kind changes (count and example), the others go away. */
+    buf_clear(&logged);
+    assert_int_equal(parse_logged(one, &memo), 0);
+    char want[200];
+    snprintf(want, sizeof want, "state: 1 %s; e.g. S1: pid \"nonsense\"",
+             state_warn_text(STATE_WARN_AGENT_PID));
+    assert_int_equal(logged_at(LOG_LVL_WARN, want), 1);
+    assert_int_equal(logged_at(LOG_LVL_WARN, "state: "), 1);
+    assert_int_equal(logged_at(LOG_LVL_INFO, "state: no more "), 8);
+    /* Gone: said once. */
+    buf_clear(&logged);
+    assert_int_equal(parse_logged(clean, &memo), 0);
+    snprintf(want, sizeof want, "state: no more %s", state_warn_text(STATE_WARN_AGENT_PID));
+    assert_int_equal(logged_at(LOG_LVL_INFO, want), 1);
+    assert_int_equal(logged_at(LOG_LVL_WARN, "state: "), 0);
+    buf_clear(&logged);
+    assert_int_equal(parse_logged(clean, &memo), 0);
+    assert_int_equal(count_lines(logged.data ? logged.data : "", "state: "), 1); /* debug summary */
+    /* Without a memo, every document logs its warnings. */
+    for (int i = 0; i < 2; i++) {
+        buf_clear(&logged);
+        assert_int_equal(parse_logged(bad, NULL), 0);
+        assert_int_equal(logged_at(LOG_LVL_WARN, "state: "), 8);
+    }
+    log_set_sink(NULL, NULL);
+    log_set_verbosity(0);
+    buf_release(&logged);
+    free(bad);
+}
+
 /* Cut a valid document anywhere before its final '}': always rejected,
  * never crashes, never a partial model. */
 static void test_reject_truncated_everywhere(void **state)
@@ -650,6 +896,10 @@ int main(void)
         cmocka_unit_test(test_reject_documents),
         cmocka_unit_test(test_reject_truncated_everywhere),
         cmocka_unit_test(test_parse_file),
+        cmocka_unit_test(test_token_limit),
+        cmocka_unit_test(test_token_limit_chunking),
+        cmocka_unit_test(test_long_string_linear),
+        cmocka_unit_test(test_warnings_on_change),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -98,16 +98,6 @@ const char *intern_str(const intern_t *t, uint32_t idx)
     return t->ents[idx].s;
 }
 
-size_t intern_count(const intern_t *t)
-{
-    return t ? t->n : 0;
-}
-
-size_t intern_mem(const intern_t *t)
-{
-    return t ? t->cap * sizeof *t->ents + t->nslots * sizeof *t->slots : 0;
-}
-
 void intern_free(intern_t **pt)
 {
     if (!pt || !*pt)

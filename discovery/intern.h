@@ -20,11 +20,8 @@ intern_t *intern_new(arena_t *store);
 /* Number of the string s[0..len) (need not be NUL-terminated), adding a
  * NUL-terminated copy when it is new. Returns the number (>= 0) or -ENOMEM. */
 long intern_add(intern_t *t, const char *s, size_t len);
-/* The stored copy of string number `idx` (< intern_count). */
+/* The stored copy of string number `idx` (a number intern_add returned). */
 const char *intern_str(const intern_t *t, uint32_t idx);
-size_t intern_count(const intern_t *t);
-/* Bytes of malloc'd memory held by the table (not the arena strings). */
-size_t intern_mem(const intern_t *t);
 /* NULL-safe; sets *t to NULL. The arena strings stay. */
 void intern_free(intern_t **t);
 

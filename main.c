@@ -22,6 +22,7 @@
 #include "common/errcode.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/prio.h"
 #include "config/cli.h"
 #include "config/config.h"
 #include "config/netaddr.h"
@@ -395,6 +396,9 @@ static int start(app_t *a)
         return rc;
     if (a->dns && (rc = dnsd_server_start(a->dns)) != 0)
         return rc;
+    /* From here the main thread fetches and parses state: background work
+     * (common/prio.h); the workers and HTTP threads exist already. */
+    prio_background();
     if ((rc = watch_signals(a)) != 0)
         return rc;
     return start_source(a);

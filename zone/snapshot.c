@@ -1,24 +1,40 @@
 /* snapshot: the zone builder and the immutable, indexed snapshot it makes.
  *
- * Builder (lean, no per-record malloc):
- *  - owner and SRV target names are interned once, lowercase, in a name
- *    arena; an open-addressing table of (hash, index) finds them;
- *  - each record is 12 bytes in one growable array, linked into its owner's
- *    list in generation order; A rdata sits inline, other rdata in a byte
- *    pool (an SRV keeps priority/weight/port and its target's name index).
+ * A 100k-task cluster makes ~1M records; the builder's tables and the
+ * snapshot are tens of megabytes made anew on every change. They live in
+ * page-backed buffers (arena_pages_*, arena_new_pages: mapped, huge pages
+ * advised): filling them costs few page faults, reading them few TLB
+ * entries, and freeing them gives the memory back to the system at once.
+ *
+ * Builder (add):
+ *  - owner and SRV target names are lowercased and hashed in one pass, 8
+ *    bytes at a time, and interned once in one byte buffer; an
+ *    open-addressing table of (hash, index) finds them;
+ *  - each record is 16 bytes in one array, in generation order: owner,
+ *    type, length, and its rdata: an A address, an SRV's target name index
+ *    and the index of its (priority, weight, port) among the few distinct
+ *    ones, or an offset in a byte pool (other types). Each name counts its
+ *    records and notes their types.
  * Finish:
- *  - parents of every owner are interned (suffixes of the child's interned
- *    name, nothing copied): empty non-terminals become nodes;
+ *  - parents of every owner are interned (suffixes of the child's bytes,
+ *    nothing copied): empty non-terminals become nodes;
  *  - the name tree is walked depth first with siblings sorted by label,
  *    which is exactly the canonical order of RFC 4034 §6.1;
- *  - each node becomes one block (node struct, then its name); per node,
- *    records are grouped by type, repeats dropped (first kept) and rdata
- *    written in wire form; identical SRV rdata (the _tcp/_udp and .slave
- *    twins of Mesos-DNS) is stored once;
- *  - the index is an open-addressing table of (node, hash): a lookup reads
- *    one slot and one node block.
- * The snapshot lives in its own arena; the builder's tables and name arena
- * are freed by finish. */
+ *  - the snapshot is one mapping: node blocks in canonical order (node,
+ *    name, RRset array: their sizes are known before any is written, so
+ *    SRV targets can point at later ones), then the rdata in the same
+ *    order. The blocks are written walking the names in interning order
+ *    (reads in order, writes scattered: cheaper than the other way round);
+ *  - one stable counting sort groups the records by owner, in canonical
+ *    order (generation order within an owner); the rdata is then written
+ *    front to back. Per node, records are grouped by type, repeats dropped
+ *    (first kept) and rdata written in wire form; identical SRV rdata (the
+ *    _tcp/_udp and .slave twins of Mesos-DNS) is stored once;
+ *  - the index is an open-addressing table of (hash, block offset), 8
+ *    bytes a slot: a lookup reads one slot and one node block. It is
+ *    filled in slot order (entries bucketed by slot first), not at random.
+ * Walking the snapshot in canonical order (AXFR, exports, the content
+ * comparison of every rebuild) thus reads memory front to back. */
 #include "zone/snapshot.h"
 
 #include <errno.h>
@@ -39,6 +55,25 @@ static inline uint64_t load64(const uint8_t *p)
     uint64_t v;
     memcpy(&v, p, sizeof v);
     return v;
+}
+
+/* The `rem` (< 8) bytes before `end` as memcpy() would put them into a
+ * zeroed uint64_t, with one load when `avail` >= 8 bytes before `end` are
+ * readable (variable-length memcpy is a call). */
+static inline uint64_t load_tail(const uint8_t *end, size_t rem, size_t avail)
+{
+    uint64_t t = 0;
+    if (rem == 0)
+        return 0;
+    if (avail >= 8) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        return load64(end - 8) >> (64 - 8 * rem);
+#else
+        return load64(end - 8) << (64 - 8 * rem);
+#endif
+    }
+    memcpy(&t, end - rem, rem);
+    return t;
 }
 
 static inline uint64_t mix64(uint64_t h)
@@ -65,30 +100,38 @@ static void hash_seed_init(void)
     hash_seed = s;
 }
 
+static inline uint64_t hash_step(uint64_t h, uint64_t w)
+{
+    h = (h ^ w) * 0x9fb21c651e98df25ULL;
+    return (h << 29) | (h >> 35);
+}
+
 /* Fast 8-bytes-at-a-time hash; its quality comes from the final mix. */
 static uint32_t hash_bytes(const uint8_t *p, size_t n)
 {
     uint64_t h = hash_seed ^ (n * 0x100000001b3ULL);
-    while (n >= 8) {
-        h = (h ^ load64(p)) * 0x9fb21c651e98df25ULL;
-        h = (h << 29) | (h >> 35);
-        p += 8;
-        n -= 8;
-    }
-    uint64_t t = 0;
-    if (n)
-        memcpy(&t, p, n);
-    return (uint32_t)mix64(h ^ t);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        h = hash_step(h, load64(p + i));
+    return (uint32_t)mix64(h ^ load_tail(p + n, n - i, n));
 }
 
-static inline uint8_t lower(uint8_t c)
+#define ONES 0x0101010101010101ULL
+
+/* ASCII-lowercase 8 bytes at once: 0x20 added to the bytes 'A' .. 'Z'
+ * (bit 7 of each byte's sum tells >= 'A' and > 'Z'; no carry crosses). */
+static inline uint64_t lower8(uint64_t x)
 {
-    return (uint8_t)((unsigned)c - 'A' < 26u ? c + 32 : c);
+    uint64_t low7 = x & (0x7f * ONES);
+    uint64_t ge_a = low7 + (0x80 - 'A') * ONES;
+    uint64_t gt_z = low7 + (0x7f - 'Z') * ONES;
+    return x | ((ge_a & ~gt_z & ~x & (0x80 * ONES)) >> 2);
 }
 
-/* Validate a wire name of at most `max` bytes and copy it lowercased into
- * `out`. Returns its length or -EINVAL. Reads nothing past the root label. */
-static int canon_name(const uint8_t *in, size_t max, uint8_t *out)
+/* Length of the wire name at `in` (at most `max` bytes), or -EINVAL: a
+ * label over 63 octets or no root label within max. Reads nothing past
+ * the root label. */
+static int wire_len(const uint8_t *in, size_t max)
 {
     size_t pos = 0;
     if (max > DNAME_MAXLEN)
@@ -99,24 +142,81 @@ static int canon_name(const uint8_t *in, size_t max, uint8_t *out)
         uint8_t l = in[pos];
         if (l > DNAME_MAXLABEL || pos + 1u + l > max)
             return -EINVAL;
-        out[pos] = l;
-        for (size_t i = 1; i <= l; i++)
-            out[pos + i] = lower(in[pos + i]);
         pos += 1u + l;
         if (l == 0)
             return (int)pos;
     }
 }
 
-/* `name` (lowercase) equals `apex` or lies below it. */
-static bool name_under(const uint8_t *name, size_t len, const uint8_t *apex, size_t apex_len)
+/* Copy the `n`-byte wire name `in` lowercased into `out` and return its
+ * hash_bytes(), in one pass. Length octets (<= 63) are not letters. */
+static uint32_t lower_hash(const uint8_t *in, size_t n, uint8_t *out)
 {
-    if (len < apex_len)
-        return false;
+    uint64_t h = hash_seed ^ (n * 0x100000001b3ULL);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w = lower8(load64(in + i));
+        memcpy(out + i, &w, 8);
+        h = hash_step(h, w);
+    }
+    uint64_t t = 0;
+    if (n > i && n >= 8) { /* the last 8 bytes again: rewrites equal bytes */
+        uint64_t w = lower8(load64(in + n - 8));
+        memcpy(out + n - 8, &w, 8);
+        t = load_tail(out + n, n - i, n);
+    } else if (n > i) {
+        memcpy(&t, in + i, n - i);
+        t = lower8(t);
+        memcpy(out + i, &t, n - i);
+    }
+    return (uint32_t)mix64(h ^ t);
+}
+
+/* Equal bytes; names differ seldom once their hashes match, so this is a
+ * confirmation that should not cost a call. */
+static inline bool name_eq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        if (load64(a + i) != load64(b + i))
+            return false;
+    if (i == n)
+        return true;
+    if (n >= 8) /* the last 8 bytes, overlapping */
+        return load64(a + n - 8) == load64(b + n - 8);
+    return memcmp(a + i, b + i, n - i) == 0;
+}
+
+/* Length of the wire name `in` when it is valid and at or below the apex
+ * (its last `apex_len` bytes start a label and equal `apex`, compared
+ * case-insensitively as the name is lowercased later), else -EINVAL.
+ * One walk over the labels; reads nothing past the root label. */
+static int owner_len(const uint8_t *in, const uint8_t *apex, size_t apex_len)
+{
+    uint64_t starts[4] = {0, 0, 0, 0}; /* label starts, one bit per offset */
     size_t pos = 0;
-    while (len - pos > apex_len)
-        pos += name[pos] + 1u;
-    return len - pos == apex_len && memcmp(name + pos, apex, apex_len) == 0;
+    for (;;) {
+        if (pos >= DNAME_MAXLEN)
+            return -EINVAL;
+        uint8_t l = in[pos];
+        if (l > DNAME_MAXLABEL || pos + 1u + l > DNAME_MAXLEN)
+            return -EINVAL;
+        starts[pos >> 6] |= 1ULL << (pos & 63);
+        pos += 1u + l;
+        if (l == 0)
+            break;
+    }
+    if (pos < apex_len)
+        return -EINVAL;
+    size_t cut = pos - apex_len;
+    if (!(starts[cut >> 6] >> (cut & 63) & 1))
+        return -EINVAL;
+    for (size_t i = 0; i < apex_len; i++) { /* apex is lowercase already */
+        uint8_t c = in[cut + i];
+        if ((uint8_t)((unsigned)c - 'A' < 26u ? c + 32 : c) != apex[i])
+            return -EINVAL;
+    }
+    return (int)pos;
 }
 
 static inline void put16(uint8_t *p, uint16_t v)
@@ -141,37 +241,59 @@ static size_t pow2_at_least(size_t n)
     return c;
 }
 
-/* Grow `*arr` (element size `sz`) so that it holds at least `need`. */
-static int grow(void *arr, size_t sz, uint32_t *cap, size_t need)
+static inline size_t align8(size_t n)
 {
-    if (need <= *cap)
-        return 0;
-    if (need > UINT32_MAX / 2)
+    return (n + 7u) & ~(size_t)7u;
+}
+
+/* Grow the page-backed array `*arr` of `*cap` elements of `sz` bytes to
+ * exactly `ncap` elements (indices stay 32-bit). New elements are
+ * uninitialised. */
+static int resize(void *arr, size_t sz, size_t *cap, size_t ncap)
+{
+    if (ncap > UINT32_MAX / 2)
         return -ENOMEM;
-    size_t ncap = *cap ? *cap : 64;
-    while (ncap < need)
-        ncap *= 2;
-    void *p = realloc(*(void **)arr, ncap * sz);
+    void *p = arena_pages_realloc(*(void **)arr, *cap * sz, ncap * sz);
     if (!p)
         return -ENOMEM;
     *(void **)arr = p;
-    *cap = (uint32_t)ncap;
+    *cap = ncap;
     return 0;
+}
+
+/* Grow `*arr` (see resize) so that it holds at least `need`, by halves. */
+static int grow(void *arr, size_t sz, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return 0;
+    size_t ncap = *cap ? *cap : 64;
+    while (ncap < need)
+        ncap += ncap / 2;
+    return resize(arr, sz, cap, ncap);
+}
+
+static void pages_free(void *arr, size_t sz, size_t *cap)
+{
+    arena_pages_free(*(void **)arr, *cap * sz);
+    *(void **)arr = NULL;
+    *cap = 0;
 }
 
 /* ---- the snapshot ----------------------------------------------------- */
 
-/* Index slot: the node itself, so that a lookup touches the slot and the
- * node's block (node, then its name right behind it) and nothing else. */
+/* Index slot: the name's hash and where its node block is, so that a
+ * lookup reads the slot and the block (node, name, RRsets) and nothing
+ * else. */
 struct idx_slot {
-    const zone_node_t *node; /* NULL = empty slot */
     uint32_t hash;
+    uint32_t block; /* offset in `blocks` / 8, + 1; 0 = empty slot */
 };
 
 struct zone_snap {
     arena_t *arena;            /* owns everything, this struct included */
     const zone_node_t **nodes; /* canonical order */
     size_t n_nodes;
+    const uint8_t *blocks; /* node blocks, canonical order */
     struct idx_slot *index;
     uint32_t mask;
     size_t n_records;
@@ -189,14 +311,16 @@ const zone_node_t *zone_snap_find(const zone_snap_t *s, const uint8_t *name, siz
     uint32_t h = hash_bytes(name, len);
     const struct idx_slot *tab = s->index;
     for (uint32_t i = h & s->mask;; i = (i + 1) & s->mask) {
-        const zone_node_t *n = tab[i].node;
-        if (!n)
+        uint32_t blk = tab[i].block;
+        if (!blk)
             return NULL;
-        if (tab[i].hash == h && n->name_len == len && memcmp(n->name, name, len) == 0)
+        if (tab[i].hash != h)
+            continue;
+        const zone_node_t *n = (const zone_node_t *)(s->blocks + (size_t)(blk - 1) * 8);
+        if (n->name_len == len && name_eq(n->name, name, len))
             return n;
     }
 }
-
 const zone_rrset_t *zone_node_rrset(const zone_node_t *n, uint16_t type)
 {
     if (!n)
@@ -356,74 +480,87 @@ bool zone_snap_same_content(const zone_snap_t *a, const zone_snap_t *b)
 #define BN_NODE 1u /* has records, or is an ancestor of a name that has */
 
 struct bname {
-    const uint8_t *name; /* lowercase wire: node block, name arena or suffix */
-    uint32_t hash;
-    uint32_t head, tail; /* record list, index + 1 (0 = empty) */
-    uint32_t parent;     /* parent name index + 1, for nodes (finish) */
-    uint32_t node;       /* canonical position + 1 (finish) */
-    zone_node_t *zn;     /* its node block in the snapshot, once it has one */
+    uint32_t off;    /* its bytes: nb + off (for a parent, a suffix of a child's) */
+    uint32_t hash;   /* hash_bytes() of the name */
+    uint32_t count;  /* records it owns */
+    uint32_t parent; /* parent name index + 1, for nodes (finish) */
+    uint32_t node;   /* canonical position + 1 (finish), 0 = not a node */
+    uint32_t blk;    /* its node block: offset in the snapshot's blocks / 8 (finish) */
     uint8_t len;
+    uint8_t types; /* type_bit()s of its records */
     uint8_t flags;
 };
 
 struct brec {
-    uint32_t next; /* next record of the same owner, index + 1 */
+    uint32_t owner; /* name index */
     uint16_t type;
     uint16_t rdlen; /* wire RDLENGTH */
-    uint32_t data;  /* A: the address; others: offset in the pool */
+    uint32_t data;  /* A: the address; SRV: target name index; others: pool offset */
+    uint32_t aux;   /* SRV: index of its (priority, weight, port) in `fix` */
 };
 
-#define SRV_FIXED         6u               /* priority, weight, port */
-#define SRV_POOL          (SRV_FIXED + 4u) /* + target name index */
+#define SRV_FIXED         6u /* priority, weight, port */
 #define MAX_RRSET_RECORDS UINT16_MAX
 
-/* A finished SRV rdata blob, to store identical ones once. */
+/* A finished SRV rdata blob, to store identical ones once; its records'
+ * (target, fix) pairs are kept in srvkeys for the comparison. */
 struct blob_slot {
     uint32_t hash;
-    uint32_t len;
+    uint32_t count;
+    size_t keys; /* first pair in srvkeys */
     const uint8_t *rdata;
     const zone_node_t *const *targets;
 };
 
+#define RECENT_NAMES 1024u
+
 struct zone_builder {
-    arena_t *arena;      /* becomes the snapshot's */
-    arena_t *name_arena; /* interned names, dropped by finish */
     uint8_t apex_len;
     uint8_t dcos_len;
     uint8_t dcos[DNAME_MAXLEN];
     uint8_t apex[DNAME_MAXLEN];
     uint32_t ttl;
     struct bname *names;
-    uint32_t n_names, cap_names;
+    size_t n_names, cap_names;
+    uint8_t *nb; /* interned name bytes */
+    size_t nb_len, cap_nb;
     uint64_t *table; /* hash << 32 | name index + 1 */
-    uint32_t table_mask;
+    size_t cap_table;
     struct brec *recs;
-    uint32_t n_recs, cap_recs;
+    size_t n_recs, cap_recs;
     uint8_t *pool;
-    uint32_t pool_len, pool_cap;
-    uint32_t last_owner, last_target; /* one-entry caches (index + 1) */
-    size_t dropped;                   /* records over the per-RRset cap */
-    size_t peak;                      /* largest zone_builder_memory() */
+    size_t pool_len, cap_pool;
+    uint64_t *fix; /* distinct SRV (priority, weight, port), 6 bytes as on the wire */
+    size_t n_fix, cap_fix;
+    uint32_t *fix_tab; /* open addressing: fix index + 1 */
+    size_t cap_fix_tab;
+    uint32_t last_target, last_fix; /* one-entry caches (index + 1) */
+    uint32_t recent[RECENT_NAMES];  /* name index + 1 by hash: see find_recent() */
+    size_t rdata_bytes;             /* sum of 2 + RDLENGTH over the records */
+    size_t n_srv;                   /* SRV records */
+    size_t dropped;                 /* records over the per-RRset cap */
+    size_t peak;                    /* largest zone_builder_memory() */
+    size_t finish_bytes;            /* finish's tables and the snapshot */
     /* finish scratch */
-    uint32_t *grp, *grp2;
-    uint32_t cap_grp, cap_grp2;
+    struct brec *tmp; /* one node's records, grouped by type */
+    size_t cap_tmp;
     uint32_t *dedup;
-    uint32_t cap_dedup;
-    uint8_t *scratch;
-    uint32_t cap_scratch;
+    size_t cap_dedup;
+    uint64_t *srvkeys; /* (fix << 32 | target) of the stored SRV blobs */
+    size_t n_srvkeys, cap_srvkeys;
     struct blob_slot *blobs;
-    uint32_t n_blobs, blob_mask;
+    size_t n_blobs, cap_blobs;
 };
 
 size_t zone_builder_memory(const zone_builder_t *b)
 {
     if (!b)
         return 0;
-    return arena_reserved(b->arena) + arena_reserved(b->name_arena) +
-           (size_t)b->cap_names * sizeof *b->names +
-           ((size_t)b->table_mask + 1) * sizeof *b->table + (size_t)b->cap_recs * sizeof *b->recs +
-           b->pool_cap + ((size_t)b->cap_grp + b->cap_grp2 + b->cap_dedup) * sizeof(uint32_t) +
-           b->cap_scratch + (b->blobs ? ((size_t)b->blob_mask + 1) * sizeof *b->blobs : 0);
+    return b->cap_names * sizeof *b->names + b->cap_nb + b->cap_table * sizeof *b->table +
+           b->cap_recs * sizeof *b->recs + b->cap_pool + b->finish_bytes +
+           b->cap_fix * sizeof *b->fix + b->cap_fix_tab * sizeof *b->fix_tab +
+           b->cap_tmp * sizeof *b->tmp + b->cap_dedup * sizeof *b->dedup +
+           b->cap_srvkeys * sizeof *b->srvkeys + b->cap_blobs * sizeof *b->blobs;
 }
 
 static void note_peak(zone_builder_t *b)
@@ -432,466 +569,6 @@ static void note_peak(zone_builder_t *b)
     if (m > b->peak)
         b->peak = m;
 }
-
-static int table_grow(zone_builder_t *b)
-{
-    size_t ncap = ((size_t)b->table_mask + 1) * 2;
-    if (ncap > (size_t)UINT32_MAX)
-        return -ENOMEM;
-    uint64_t *t = calloc(ncap, sizeof *t);
-    if (!t)
-        return -ENOMEM;
-    uint32_t mask = (uint32_t)(ncap - 1);
-    for (size_t i = 0; i <= b->table_mask; i++) {
-        uint64_t s = b->table[i];
-        if (!s)
-            continue;
-        uint32_t j = (uint32_t)(s >> 32) & mask;
-        while (t[j])
-            j = (j + 1) & mask;
-        t[j] = s;
-    }
-    free(b->table);
-    b->table = t;
-    b->table_mask = mask;
-    note_peak(b);
-    return 0;
-}
-
-/* How intern() stores a new name. */
-enum intern_mode {
-    IN_TARGET, /* copy into the name arena (an SRV target, maybe no node) */
-    IN_OWNER,  /* it owns records: give it its snapshot node block now */
-    IN_SUFFIX, /* `name` is a suffix of an interned name: do not copy */
-};
-
-/* The node block of `bn` in the snapshot arena: the node, then its name,
- * so that a lookup reads one place. Owners get theirs when interned (the
- * work is done while adding, not in finish), other names once they turn out
- * to be nodes. The name then lives in the block. */
-static int node_block(zone_builder_t *b, struct bname *bn)
-{
-    if (bn->zn)
-        return 0;
-    zone_node_t *zn = arena_alloc(b->arena, sizeof *zn + bn->len);
-    if (!zn)
-        return -ENOMEM;
-    memcpy(zn + 1, bn->name, bn->len);
-    *zn = (zone_node_t){(const uint8_t *)(zn + 1), bn->len, 0, NULL};
-    bn->name = zn->name;
-    bn->zn = zn;
-    return 0;
-}
-
-/* Index of `name` (lowercase, `len` bytes, hash `h`), interning it when new
- * (see enum intern_mode). */
-static int intern(zone_builder_t *b, const uint8_t *name, size_t len, uint32_t h,
-                  enum intern_mode mode, uint32_t *idx)
-{
-    uint32_t i = h & b->table_mask;
-    for (;; i = (i + 1) & b->table_mask) {
-        uint64_t s = b->table[i];
-        if (!s)
-            break;
-        if ((uint32_t)(s >> 32) == h) {
-            struct bname *bn = &b->names[(uint32_t)s - 1];
-            if (bn->len == len && memcmp(bn->name, name, len) == 0) {
-                *idx = (uint32_t)s - 1;
-                return mode == IN_OWNER ? node_block(b, bn) : 0;
-            }
-        }
-    }
-    if (grow(&b->names, sizeof *b->names, &b->cap_names, (size_t)b->n_names + 1) < 0)
-        return -ENOMEM;
-    struct bname *bn = &b->names[b->n_names];
-    *bn = (struct bname){.name = name, .hash = h, .len = (uint8_t)len};
-    if (mode == IN_TARGET && !(bn->name = arena_memdup(b->name_arena, name, len)))
-        return -ENOMEM;
-    if (mode == IN_OWNER && node_block(b, bn) < 0)
-        return -ENOMEM;
-    *idx = b->n_names++;
-    b->table[i] = (uint64_t)h << 32 | (*idx + 1);
-    if ((size_t)b->n_names * 2 > (size_t)b->table_mask + 1)
-        return table_grow(b);
-    return 0;
-}
-
-/* Intern through a one-entry cache: generators emit runs of records with
- * the same owner, and of SRV records with the same target. */
-static int intern_cached(zone_builder_t *b, const uint8_t *name, size_t len, enum intern_mode mode,
-                         uint32_t *cache, uint32_t *idx)
-{
-    if (*cache) {
-        const struct bname *bn = &b->names[*cache - 1];
-        if (bn->len == len && memcmp(bn->name, name, len) == 0) {
-            *idx = *cache - 1;
-            return 0; /* IN_OWNER made its block the first time */
-        }
-    }
-    int rc = intern(b, name, len, hash_bytes(name, len), mode, idx);
-    if (rc == 0)
-        *cache = *idx + 1;
-    return rc;
-}
-
-static int pool_put(zone_builder_t *b, const void *p, size_t n, uint32_t *off)
-{
-    if ((size_t)b->pool_len + n > UINT32_MAX / 2)
-        return -ENOMEM;
-    if (grow(&b->pool, 1, &b->pool_cap, (size_t)b->pool_len + n) < 0)
-        return -ENOMEM;
-    memcpy(b->pool + b->pool_len, p, n);
-    *off = b->pool_len;
-    b->pool_len += (uint32_t)n;
-    return 0;
-}
-
-static int rec_append(zone_builder_t *b, uint32_t owner, uint16_t type, uint16_t rdlen,
-                      uint32_t data)
-{
-    if (b->n_recs == b->cap_recs) {
-        if (grow(&b->recs, sizeof *b->recs, &b->cap_recs, (size_t)b->n_recs + 1) < 0)
-            return -ENOMEM;
-        note_peak(b);
-    }
-    uint32_t r = b->n_recs++;
-    b->recs[r] = (struct brec){0, type, rdlen, data};
-    struct bname *bn = &b->names[owner];
-    if (bn->tail)
-        b->recs[bn->tail - 1].next = r + 1;
-    else
-        bn->head = r + 1;
-    bn->tail = r + 1;
-    return 0;
-}
-
-/* Character-strings that exactly fill the rdata (RFC 1035 §3.3.14). */
-static bool txt_valid(const uint8_t *rd, size_t len)
-{
-    size_t pos = 0;
-    while (pos < len)
-        pos += 1u + rd[pos];
-    return len > 0 && pos == len;
-}
-
-/* Validate `rdata` for `type` and store its payload; *data receives the
- * brec payload. NS is only accepted at the apex (no delegations here). */
-static int encode_rdata(zone_builder_t *b, bool at_apex, uint16_t type, const uint8_t *rd,
-                        uint16_t rdlen, uint32_t *data)
-{
-    uint8_t buf[SRV_FIXED + DNAME_MAXLEN];
-    switch (type) {
-    case RRTYPE_A:
-        if (rdlen != 4)
-            return -EINVAL;
-        memcpy(data, rd, 4);
-        return 0;
-    case RRTYPE_AAAA:
-        return rdlen == 16 ? pool_put(b, rd, 16, data) : -EINVAL;
-    case RRTYPE_TXT:
-        return txt_valid(rd, rdlen) ? pool_put(b, rd, rdlen, data) : -EINVAL;
-    case RRTYPE_NS:
-        if (!at_apex)
-            return -EINVAL;
-        /* fall through */
-    case RRTYPE_CNAME:
-    case RRTYPE_PTR:
-        if (rdlen == 0 || canon_name(rd, rdlen, buf) != rdlen)
-            return -EINVAL;
-        return pool_put(b, buf, rdlen, data);
-    case RRTYPE_SRV: {
-        if (rdlen <= SRV_FIXED ||
-            canon_name(rd + SRV_FIXED, rdlen - SRV_FIXED, buf) != rdlen - (int)SRV_FIXED)
-            return -EINVAL;
-        uint32_t t;
-        if (intern_cached(b, buf, rdlen - SRV_FIXED, IN_TARGET, &b->last_target, &t) < 0)
-            return -ENOMEM;
-        uint8_t fixed[SRV_POOL];
-        memcpy(fixed, rd, SRV_FIXED);
-        memcpy(fixed + SRV_FIXED, &t, 4);
-        return pool_put(b, fixed, SRV_POOL, data);
-    }
-    default:
-        return -EINVAL;
-    }
-}
-
-int zone_builder_add(zone_builder_t *b, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
-                     uint16_t rdlen)
-{
-    if (!b || !owner || (!rdata && rdlen))
-        return -EINVAL;
-    uint8_t name[DNAME_MAXLEN];
-    int nl = canon_name(owner, DNAME_MAXLEN, name);
-    if (nl < 0 || !name_under(name, (size_t)nl, b->apex, b->apex_len))
-        return -EINVAL;
-    /* rdata first: a rejected record leaves no trace in the snapshot. */
-    uint32_t oi, data = 0;
-    int rc = encode_rdata(b, nl == b->apex_len, type, rdata, rdlen, &data);
-    if (rc < 0)
-        return rc;
-    if (intern_cached(b, name, (size_t)nl, IN_OWNER, &b->last_owner, &oi) < 0)
-        return -ENOMEM;
-    return rec_append(b, oi, type, rdlen, data);
-}
-
-void zone_builder_free(zone_builder_t **pb)
-{
-    if (!pb || !*pb)
-        return;
-    zone_builder_t *b = *pb;
-    arena_free(&b->arena);
-    arena_free(&b->name_arena);
-    free(b->names);
-    free(b->table);
-    free(b->recs);
-    free(b->pool);
-    free(b->grp);
-    free(b->grp2);
-    free(b->dedup);
-    free(b->scratch);
-    free(b->blobs);
-    free(b);
-    *pb = NULL;
-}
-
-/* The apex SOA (serial 0 until zone_snap_set_serial) and NS → mname. They
- * go first in the apex's lists, so they lead their RRsets. */
-static int add_apex_records(zone_builder_t *b, const zone_soa_params_t *soa)
-{
-    uint8_t mname[DNAME_MAXLEN], rname[DNAME_MAXLEN], rd[2 * DNAME_MAXLEN + 20];
-    int ml = soa->mname ? dname_from_text(soa->mname, mname) : -EINVAL;
-    int rl = soa->rname ? dname_from_text(soa->rname, rname) : -EINVAL;
-    if (ml < 0 || rl < 0)
-        return -EINVAL;
-    dname_lower(mname);
-    uint32_t off;
-    memcpy(rd, mname, (size_t)ml);
-    memcpy(rd + ml, rname, (size_t)rl);
-    uint8_t *t = rd + ml + rl;
-    put32(t, 0);
-    put32(t + 4, soa->refresh);
-    put32(t + 8, soa->retry);
-    put32(t + 12, soa->expire);
-    put32(t + 16, soa->minimum);
-    uint16_t len = (uint16_t)(ml + rl + 20);
-    if (pool_put(b, rd, len, &off) < 0 || rec_append(b, 0, RRTYPE_SOA, len, off) < 0)
-        return -ENOMEM;
-    if (pool_put(b, mname, (size_t)ml, &off) < 0 ||
-        rec_append(b, 0, RRTYPE_NS, (uint16_t)ml, off) < 0)
-        return -ENOMEM;
-    return 0;
-}
-
-zone_builder_t *zone_builder_new(const char *apex, const zone_soa_params_t *soa)
-{
-    if (!apex || !soa)
-        return NULL;
-    pthread_once(&hash_seed_once, hash_seed_init);
-    zone_builder_t *b = calloc(1, sizeof *b);
-    if (!b)
-        return NULL;
-    int al = dname_from_text(apex, b->apex);
-    if (al < 0)
-        goto fail;
-    dname_lower(b->apex);
-    b->apex_len = (uint8_t)al;
-    b->ttl = soa->ttl;
-    b->arena = arena_new(0);
-    b->name_arena = arena_new(0);
-    b->table = calloc(1024, sizeof *b->table);
-    if (!b->arena || !b->name_arena || !b->table)
-        goto fail;
-    b->table_mask = 1023;
-    uint32_t idx;
-    if (intern(b, b->apex, b->apex_len, hash_bytes(b->apex, b->apex_len), IN_OWNER, &idx) < 0)
-        goto fail;
-    b->names[0].flags |= BN_NODE; /* name 0 is the apex */
-    if (add_apex_records(b, soa) < 0)
-        goto fail;
-    return b;
-fail:
-    zone_builder_free(&b);
-    return NULL;
-}
-
-int zone_builder_set_dcos_label(zone_builder_t *b, const char *label)
-{
-    if (!b)
-        return -EINVAL;
-    if (!label || !*label) {
-        b->dcos_len = 0;
-        return 0;
-    }
-    size_t ll = strlen(label);
-    if (ll > DNAME_MAXLABEL || strchr(label, '.'))
-        return -EINVAL;
-    static const uint8_t tail[] = "\4dcos\11directory";
-    b->dcos[0] = (uint8_t)ll;
-    for (size_t i = 0; i < ll; i++)
-        b->dcos[1 + i] = lower((uint8_t)label[i]);
-    memcpy(b->dcos + 1 + ll, tail, sizeof tail); /* includes the root label */
-    b->dcos_len = (uint8_t)(1 + ll + sizeof tail);
-    return 0;
-}
-
-/* ---- finish: empty non-terminals and canonical order ------------------ */
-
-/* Intern the ancestors of name `i` up to the first one that is already a
- * node, flagging them as nodes (empty non-terminals unless they have
- * records), and link each to its parent. */
-static int link_up(zone_builder_t *b, uint32_t i)
-{
-    b->names[i].flags |= BN_NODE;
-    while (i != 0) {
-        const struct bname *bn = &b->names[i];
-        const uint8_t *pn = bn->name + 1 + bn->name[0];
-        size_t pl = bn->len - 1u - bn->name[0];
-        uint32_t p;
-        if (intern(b, pn, pl, hash_bytes(pn, pl), IN_SUFFIX, &p) < 0)
-            return -ENOMEM;
-        b->names[i].parent = p + 1;
-        if (b->names[p].flags & BN_NODE)
-            return 0;
-        b->names[p].flags |= BN_NODE;
-        i = p;
-    }
-    return 0;
-}
-
-static int link_parents(zone_builder_t *b)
-{
-    /* Names interned by link_up are ancestors it has already handled. */
-    uint32_t n = b->n_names;
-    for (uint32_t i = 1; i < n; i++)
-        if (b->names[i].head && !(b->names[i].flags & BN_NODE) && link_up(b, i) < 0)
-            return -ENOMEM;
-    return 0;
-}
-
-/* Siblings share everything but their first label, which orders them
- * (RFC 4034 §6.1: octets, lowercase already; a prefix sorts first). The
- * sort runs on copies of the label's first 16 octets, so that it rarely
- * has to reach for the names themselves. */
-struct sib {
-    uint64_t k1, k2; /* label octets 0-7 and 8-15, big endian, zero padded */
-    uint32_t idx;    /* name index */
-};
-
-static int sib_cmp(const void *x, const void *y, void *ctx)
-{
-    const struct sib *a = x, *b = y;
-    if (a->k1 != b->k1)
-        return a->k1 < b->k1 ? -1 : 1;
-    if (a->k2 != b->k2)
-        return a->k2 < b->k2 ? -1 : 1;
-    const struct bname *names = ctx;
-    const uint8_t *p = names[a->idx].name, *q = names[b->idx].name;
-    int c = memcmp(p + 1, q + 1, p[0] < q[0] ? p[0] : q[0]);
-    if (c)
-        return c;
-    return (p[0] > q[0]) - (p[0] < q[0]);
-}
-
-/* Sort kids[0 .. n) (name indices) by their first label. */
-static int sort_siblings(zone_builder_t *b, uint32_t *kids, uint32_t n, struct sib **tmp,
-                         uint32_t *cap)
-{
-    if (grow(tmp, sizeof **tmp, cap, n) < 0)
-        return -ENOMEM;
-    struct sib *v = *tmp;
-    for (uint32_t i = 0; i < n; i++) {
-        const uint8_t *name = b->names[kids[i]].name;
-        uint8_t pad[16] = {0};
-        memcpy(pad, name + 1, name[0] < 16 ? name[0] : 16);
-        v[i].k1 = v[i].k2 = 0;
-        for (int j = 0; j < 8; j++) {
-            v[i].k1 = v[i].k1 << 8 | pad[j];
-            v[i].k2 = v[i].k2 << 8 | pad[8 + j];
-        }
-        v[i].idx = kids[i];
-    }
-    qsort_r(v, n, sizeof *v, sib_cmp, b->names);
-    for (uint32_t i = 0; i < n; i++)
-        kids[i] = v[i].idx;
-    return 0;
-}
-
-/* Group the nodes by parent (counting sort) and sort each sibling group.
- * On return kids[start[p] .. start[p + 1]) are the children of name p. */
-static int sort_children(zone_builder_t *b, uint32_t **pstart, uint32_t **pkids, uint32_t *n)
-{
-    uint32_t nn = b->n_names;
-    uint32_t *start = calloc((size_t)nn + 2, sizeof *start);
-    uint32_t *fill = malloc(((size_t)nn + 1) * sizeof *fill);
-    uint32_t *kids = malloc(((size_t)nn + 1) * sizeof *kids);
-    if (!start || !fill || !kids)
-        goto fail;
-    *n = 0;
-    for (uint32_t i = 0; i < nn; i++) {
-        if (!(b->names[i].flags & BN_NODE))
-            continue;
-        (*n)++;
-        if (i != 0)
-            start[b->names[i].parent]++; /* parent is index + 1 */
-    }
-    for (uint32_t p = 0; p < nn; p++)
-        start[p + 1] += start[p];
-    memcpy(fill, start, ((size_t)nn + 1) * sizeof *fill);
-    for (uint32_t i = 1; i < nn; i++)
-        if (b->names[i].flags & BN_NODE)
-            kids[fill[b->names[i].parent - 1]++] = i;
-    struct sib *tmp = NULL;
-    uint32_t cap = 0;
-    for (uint32_t p = 0; p < nn; p++)
-        if (start[p + 1] - start[p] > 1 &&
-            sort_siblings(b, kids + start[p], start[p + 1] - start[p], &tmp, &cap) < 0) {
-            free(tmp);
-            goto fail;
-        }
-    free(tmp);
-    free(fill);
-    *pstart = start;
-    *pkids = kids;
-    return 0;
-fail:
-    free(start);
-    free(fill);
-    free(kids);
-    return -ENOMEM;
-}
-
-/* Node names in canonical order: depth first from the apex with sorted
- * siblings (a name precedes its descendants; a sibling's whole subtree
- * precedes the next sibling). */
-static uint32_t *canonical_order(zone_builder_t *b, uint32_t *n_out)
-{
-    uint32_t *start = NULL, *kids = NULL, n = 0, k = 0, sp = 0;
-    if (sort_children(b, &start, &kids, &n) < 0)
-        return NULL;
-    uint32_t *order = malloc((size_t)n * sizeof *order);
-    uint32_t *stack = malloc((size_t)n * sizeof *stack);
-    if (!order || !stack) {
-        free(order);
-        order = NULL;
-        goto out;
-    }
-    stack[sp++] = 0;
-    while (sp) {
-        uint32_t x = stack[--sp];
-        order[k++] = x;
-        for (uint32_t j = start[x + 1]; j > start[x]; j--)
-            stack[sp++] = kids[j - 1];
-    }
-    *n_out = n;
-out:
-    free(stack);
-    free(start);
-    free(kids);
-    return order;
-}
-
-/* ---- finish: RRsets ---------------------------------------------------- */
 
 /* Accepted types in ascending order: a node's RRsets come out sorted. */
 static const uint16_t type_by_bit[] = {RRTYPE_A,   RRTYPE_NS,  RRTYPE_CNAME, RRTYPE_SOA,
@@ -920,16 +597,579 @@ static unsigned type_bit(uint16_t type)
     }
 }
 
-static inline size_t payload_len(const struct brec *r)
+static int table_resize(zone_builder_t *b, size_t ncap)
 {
-    return r->type == RRTYPE_SRV ? SRV_POOL : r->rdlen;
+    if (ncap > (size_t)UINT32_MAX)
+        return -ENOMEM;
+    uint64_t *t = arena_pages_alloc(ncap * sizeof *t);
+    if (!t)
+        return -ENOMEM;
+    size_t mask = ncap - 1;
+    for (size_t i = 0; i < b->cap_table; i++) {
+        uint64_t s = b->table[i];
+        if (!s)
+            continue;
+        size_t j = (uint32_t)(s >> 32) & mask;
+        while (t[j])
+            j = (j + 1) & mask;
+        t[j] = s;
+    }
+    pages_free(&b->table, sizeof *b->table, &b->cap_table);
+    b->table = t;
+    b->cap_table = ncap;
+    note_peak(b);
+    return 0;
+}
+
+/* Index of `name` (lowercase, `len` bytes, hash `h`), interning it when
+ * new: its bytes are copied into nb, unless `suffix_off` (not UINT32_MAX)
+ * says where in nb they already are. */
+static int intern(zone_builder_t *b, const uint8_t *name, size_t len, uint32_t h,
+                  uint32_t suffix_off, uint32_t *idx)
+{
+    size_t mask = b->cap_table - 1, i = h & mask;
+    for (;; i = (i + 1) & mask) {
+        uint64_t s = b->table[i];
+        if (!s)
+            break;
+        if ((uint32_t)(s >> 32) == h) {
+            const struct bname *bn = &b->names[(uint32_t)s - 1];
+            if (bn->len == len && name_eq(b->nb + bn->off, name, len)) {
+                *idx = (uint32_t)s - 1;
+                return 0;
+            }
+        }
+    }
+    if (grow(&b->names, sizeof *b->names, &b->cap_names, b->n_names + 1) < 0)
+        return -ENOMEM;
+    uint32_t off = suffix_off;
+    if (off == UINT32_MAX) {
+        if (grow(&b->nb, 1, &b->cap_nb, b->nb_len + len) < 0)
+            return -ENOMEM;
+        memcpy(b->nb + b->nb_len, name, len);
+        off = (uint32_t)b->nb_len;
+        b->nb_len += len;
+    }
+    b->names[b->n_names] = (struct bname){.off = off, .hash = h, .len = (uint8_t)len};
+    *idx = (uint32_t)b->n_names++;
+    b->table[i] = (uint64_t)h << 32 | (*idx + 1);
+    if (b->n_names * 2 > b->cap_table)
+        return table_resize(b, b->cap_table * 2);
+    return 0;
+}
+
+/* A small direct-mapped cache of recently interned names, in front of
+ * the big table (whose every probe is a cache miss at this size): the
+ * generator names an app's SRV owners, its A names and its SRV targets
+ * again and again within a few records. Returns the index or UINT32_MAX. */
+static uint32_t find_recent(const zone_builder_t *b, const uint8_t *name, size_t len, uint32_t h)
+{
+    uint32_t r = b->recent[(h >> 16) & (RECENT_NAMES - 1)];
+    if (!r)
+        return UINT32_MAX;
+    const struct bname *bn = &b->names[r - 1];
+    if (bn->hash == h && bn->len == len && name_eq(b->nb + bn->off, name, len))
+        return r - 1;
+    return UINT32_MAX;
+}
+
+/* Intern (through the recent cache; `known` is find_recent's answer when
+ * the caller asked already). */
+static int intern_recent(zone_builder_t *b, const uint8_t *name, size_t len, uint32_t h,
+                         uint32_t known, uint32_t *idx)
+{
+    if (known != UINT32_MAX) {
+        *idx = known;
+        return 0;
+    }
+    int rc = intern(b, name, len, h, UINT32_MAX, idx);
+    if (rc == 0)
+        b->recent[(h >> 16) & (RECENT_NAMES - 1)] = *idx + 1;
+    return rc;
+}
+
+static int pool_put(zone_builder_t *b, const void *p, size_t n, uint32_t *off)
+{
+    if (grow(&b->pool, 1, &b->cap_pool, b->pool_len + n) < 0)
+        return -ENOMEM;
+    memcpy(b->pool + b->pool_len, p, n);
+    *off = (uint32_t)b->pool_len;
+    b->pool_len += n;
+    return 0;
+}
+
+static int rec_append(zone_builder_t *b, uint32_t owner, uint16_t type, uint16_t rdlen,
+                      uint32_t data, uint32_t aux)
+{
+    if (b->n_recs == b->cap_recs) {
+        if (grow(&b->recs, sizeof *b->recs, &b->cap_recs, b->n_recs + 1) < 0)
+            return -ENOMEM;
+        note_peak(b);
+    }
+    b->recs[b->n_recs++] = (struct brec){owner, type, rdlen, data, aux};
+    struct bname *bn = &b->names[owner];
+    bn->count++;
+    bn->types |= (uint8_t)(1u << type_bit(type));
+    b->rdata_bytes += 2u + rdlen;
+    b->n_srv += type == RRTYPE_SRV;
+    return 0;
+}
+
+/* Character-strings that exactly fill the rdata (RFC 1035 §3.3.14). */
+static bool txt_valid(const uint8_t *rd, size_t len)
+{
+    size_t pos = 0;
+    while (pos < len)
+        pos += 1u + rd[pos];
+    return len > 0 && pos == len;
+}
+
+static int fix_rehash(zone_builder_t *b)
+{
+    size_t cap = b->cap_fix_tab ? b->cap_fix_tab * 2 : 64;
+    uint32_t *t = arena_pages_alloc(cap * sizeof *t);
+    if (!t)
+        return -ENOMEM;
+    for (size_t i = 0; i < b->n_fix; i++) {
+        size_t j = mix64(b->fix[i]) & (cap - 1);
+        while (t[j])
+            j = (j + 1) & (cap - 1);
+        t[j] = (uint32_t)i + 1;
+    }
+    pages_free(&b->fix_tab, sizeof *b->fix_tab, &b->cap_fix_tab);
+    b->fix_tab = t;
+    b->cap_fix_tab = cap;
+    return 0;
+}
+
+/* Index of an SRV's (priority, weight, port) `rd` among the distinct ones
+ * (a cluster has about as many as it has ports): with it and its target's
+ * name index, an SRV record carries its whole rdata in its 16 bytes. */
+static int fix_intern(zone_builder_t *b, const uint8_t *rd, uint32_t *idx)
+{
+    uint64_t key = 0;
+    memcpy(&key, rd, SRV_FIXED);
+    if (b->last_fix && b->fix[b->last_fix - 1] == key) {
+        *idx = b->last_fix - 1;
+        return 0;
+    }
+    if ((b->n_fix + 1) * 2 > b->cap_fix_tab && fix_rehash(b) < 0)
+        return -ENOMEM;
+    size_t mask = b->cap_fix_tab - 1, j = mix64(key) & mask;
+    for (; b->fix_tab[j]; j = (j + 1) & mask)
+        if (b->fix[b->fix_tab[j] - 1] == key)
+            break;
+    if (!b->fix_tab[j]) {
+        if (grow(&b->fix, sizeof *b->fix, &b->cap_fix, b->n_fix + 1) < 0)
+            return -ENOMEM;
+        b->fix[b->n_fix++] = key;
+        b->fix_tab[j] = (uint32_t)b->n_fix;
+    }
+    b->last_fix = b->fix_tab[j];
+    *idx = b->last_fix - 1;
+    return 0;
+}
+
+/* Validate `rdata` for `type` and store its payload; *data and *aux
+ * receive the brec payload. NS is only accepted at the apex (no
+ * delegations here). */
+static int encode_rdata(zone_builder_t *b, bool at_apex, uint16_t type, const uint8_t *rd,
+                        uint16_t rdlen, uint32_t *data, uint32_t *aux)
+{
+    uint8_t buf[DNAME_MAXLEN];
+    switch (type) {
+    case RRTYPE_A:
+        if (rdlen != 4)
+            return -EINVAL;
+        memcpy(data, rd, 4);
+        return 0;
+    case RRTYPE_AAAA:
+        return rdlen == 16 ? pool_put(b, rd, 16, data) : -EINVAL;
+    case RRTYPE_TXT:
+        return txt_valid(rd, rdlen) ? pool_put(b, rd, rdlen, data) : -EINVAL;
+    case RRTYPE_NS:
+        if (!at_apex)
+            return -EINVAL;
+        /* fall through */
+    case RRTYPE_CNAME:
+    case RRTYPE_PTR:
+        if (rdlen == 0 || wire_len(rd, rdlen) != rdlen)
+            return -EINVAL;
+        lower_hash(rd, rdlen, buf);
+        return pool_put(b, buf, rdlen, data);
+    case RRTYPE_SRV: {
+        if (rdlen <= SRV_FIXED ||
+            wire_len(rd + SRV_FIXED, rdlen - SRV_FIXED) != rdlen - (int)SRV_FIXED)
+            return -EINVAL;
+        /* The SRVs of one port come in a row with the same target, as the
+         * generator writes it (lowercase): compare the raw bytes first. */
+        size_t tl = rdlen - SRV_FIXED;
+        const struct bname *last = b->last_target ? &b->names[b->last_target - 1] : NULL;
+        if (last && last->len == tl && name_eq(b->nb + last->off, rd + SRV_FIXED, tl)) {
+            *data = b->last_target - 1;
+        } else {
+            uint32_t h = lower_hash(rd + SRV_FIXED, tl, buf);
+            if (intern_recent(b, buf, tl, h, find_recent(b, buf, tl, h), data) < 0)
+                return -ENOMEM;
+            b->last_target = *data + 1;
+        }
+        return fix_intern(b, rd, aux) < 0 ? -ENOMEM : 0;
+    }
+    default:
+        return -EINVAL;
+    }
+}
+
+int zone_builder_add(zone_builder_t *b, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
+                     uint16_t rdlen)
+{
+    if (!b || !owner || (!rdata && rdlen))
+        return -EINVAL;
+    uint8_t name[DNAME_MAXLEN];
+    int nl = owner_len(owner, b->apex, b->apex_len);
+    if (nl < 0)
+        return -EINVAL;
+    uint32_t h = lower_hash(owner, (size_t)nl, name);
+    uint32_t oi = find_recent(b, name, (size_t)nl, h), data = 0, aux = 0;
+    if (oi == UINT32_MAX) /* a new name, most likely: its table slot is a cache miss */
+        __builtin_prefetch(&b->table[h & (b->cap_table - 1)], 1);
+    /* rdata first: a rejected record leaves no trace in the snapshot. */
+    int rc = encode_rdata(b, nl == b->apex_len, type, rdata, rdlen, &data, &aux);
+    if (rc < 0)
+        return rc;
+    if (intern_recent(b, name, (size_t)nl, h, oi, &oi) < 0)
+        return -ENOMEM;
+    return rec_append(b, oi, type, rdlen, data, aux);
+}
+
+void zone_builder_free(zone_builder_t **pb)
+{
+    if (!pb || !*pb)
+        return;
+    zone_builder_t *b = *pb;
+    pages_free(&b->names, sizeof *b->names, &b->cap_names);
+    pages_free(&b->nb, 1, &b->cap_nb);
+    pages_free(&b->table, sizeof *b->table, &b->cap_table);
+    pages_free(&b->recs, sizeof *b->recs, &b->cap_recs);
+    pages_free(&b->pool, 1, &b->cap_pool);
+    pages_free(&b->fix, sizeof *b->fix, &b->cap_fix);
+    pages_free(&b->fix_tab, sizeof *b->fix_tab, &b->cap_fix_tab);
+    pages_free(&b->tmp, sizeof *b->tmp, &b->cap_tmp);
+    pages_free(&b->dedup, sizeof *b->dedup, &b->cap_dedup);
+    pages_free(&b->srvkeys, sizeof *b->srvkeys, &b->cap_srvkeys);
+    pages_free(&b->blobs, sizeof *b->blobs, &b->cap_blobs);
+    free(b);
+    *pb = NULL;
+}
+
+/* The apex SOA (serial 0 until zone_snap_set_serial) and NS → mname. They
+ * go first in the apex's records, so they lead their RRsets. */
+static int add_apex_records(zone_builder_t *b, const zone_soa_params_t *soa)
+{
+    uint8_t mname[DNAME_MAXLEN], rname[DNAME_MAXLEN], rd[2 * DNAME_MAXLEN + 20];
+    int ml = soa->mname ? dname_from_text(soa->mname, mname) : -EINVAL;
+    int rl = soa->rname ? dname_from_text(soa->rname, rname) : -EINVAL;
+    if (ml < 0 || rl < 0)
+        return -EINVAL;
+    dname_lower(mname);
+    uint32_t off;
+    memcpy(rd, mname, (size_t)ml);
+    memcpy(rd + ml, rname, (size_t)rl);
+    uint8_t *t = rd + ml + rl;
+    put32(t, 0);
+    put32(t + 4, soa->refresh);
+    put32(t + 8, soa->retry);
+    put32(t + 12, soa->expire);
+    put32(t + 16, soa->minimum);
+    uint16_t len = (uint16_t)(ml + rl + 20);
+    if (pool_put(b, rd, len, &off) < 0 || rec_append(b, 0, RRTYPE_SOA, len, off, 0) < 0)
+        return -ENOMEM;
+    if (pool_put(b, mname, (size_t)ml, &off) < 0 ||
+        rec_append(b, 0, RRTYPE_NS, (uint16_t)ml, off, 0) < 0)
+        return -ENOMEM;
+    return 0;
+}
+
+/* Starting sizes for about `records` records (Mesos-shaped zones: ~4.6
+ * records per name, ~35 bytes per name; the pool only holds types other
+ * than A and SRV); they grow as needed. Untouched capacity costs no RSS,
+ * except the name table, which is probed all over: it gets load <= 1/2 for
+ * records / 5 names. */
+static int presize(zone_builder_t *b, size_t records)
+{
+    if (records > ((size_t)1 << 26))
+        records = (size_t)1 << 26; /* a hint, not a promise */
+    size_t names = records / 4 + 64;
+    if (resize(&b->recs, sizeof *b->recs, &b->cap_recs, records + 16) < 0 ||
+        resize(&b->names, sizeof *b->names, &b->cap_names, names) < 0 ||
+        resize(&b->nb, 1, &b->cap_nb, names * 40) < 0 ||
+        resize(&b->pool, 1, &b->cap_pool, 1024) < 0)
+        return -ENOMEM;
+    return table_resize(b, pow2_at_least(records / 5 * 2 < 1024 ? 1024 : records / 5 * 2));
+}
+
+zone_builder_t *zone_builder_new_sized(const char *apex, const zone_soa_params_t *soa,
+                                       size_t records)
+{
+    if (!apex || !soa)
+        return NULL;
+    pthread_once(&hash_seed_once, hash_seed_init);
+    zone_builder_t *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    int al = dname_from_text(apex, b->apex);
+    if (al < 0)
+        goto fail;
+    dname_lower(b->apex);
+    b->apex_len = (uint8_t)al;
+    b->ttl = soa->ttl;
+    if (presize(b, records) < 0)
+        goto fail;
+    uint32_t idx;
+    if (intern(b, b->apex, b->apex_len, hash_bytes(b->apex, b->apex_len), UINT32_MAX, &idx) < 0)
+        goto fail;
+    b->names[0].flags |= BN_NODE; /* name 0 is the apex */
+    if (add_apex_records(b, soa) < 0)
+        goto fail;
+    return b;
+fail:
+    zone_builder_free(&b);
+    return NULL;
+}
+
+zone_builder_t *zone_builder_new(const char *apex, const zone_soa_params_t *soa)
+{
+    return zone_builder_new_sized(apex, soa, 0);
+}
+
+int zone_builder_set_dcos_label(zone_builder_t *b, const char *label)
+{
+    if (!b)
+        return -EINVAL;
+    if (!label || !*label) {
+        b->dcos_len = 0;
+        return 0;
+    }
+    size_t ll = strlen(label);
+    if (ll > DNAME_MAXLABEL || strchr(label, '.'))
+        return -EINVAL;
+    static const uint8_t tail[] = "\4dcos\11directory";
+    b->dcos[0] = (uint8_t)ll;
+    for (size_t i = 0; i < ll; i++) {
+        uint8_t c = (uint8_t)label[i];
+        b->dcos[1 + i] = (uint8_t)((unsigned)c - 'A' < 26u ? c + 32 : c);
+    }
+    memcpy(b->dcos + 1 + ll, tail, sizeof tail); /* includes the root label */
+    b->dcos_len = (uint8_t)(1 + ll + sizeof tail);
+    return 0;
+}
+
+/* ---- finish: empty non-terminals and canonical order ------------------ */
+
+/* Transient tables of finish, counted in zone_builder_memory(); zeroed
+ * only when `zero` (kept pages are zeroed by hand, so it is not free). */
+static void *fin_alloc(zone_builder_t *b, size_t n, bool zero)
+{
+    if (n == 0)
+        n = 1;
+    void *p = zero ? arena_pages_alloc(n) : arena_pages_realloc(NULL, 0, n);
+    if (p) {
+        b->finish_bytes += n;
+        note_peak(b);
+    }
+    return p;
+}
+
+static void fin_free(zone_builder_t *b, void *p, size_t n)
+{
+    if (!p)
+        return;
+    if (n == 0)
+        n = 1;
+    arena_pages_free(p, n);
+    b->finish_bytes -= n;
+}
+
+/* Intern the ancestors of name `i` up to the first one that is already a
+ * node, flagging them as nodes (empty non-terminals unless they have
+ * records), and link each to its parent. */
+static int link_up(zone_builder_t *b, uint32_t i)
+{
+    b->names[i].flags |= BN_NODE;
+    while (i != 0) {
+        uint32_t off = b->names[i].off;
+        uint8_t l0 = b->nb[off];
+        uint32_t poff = off + 1u + l0, p;
+        size_t pl = b->names[i].len - 1u - l0;
+        if (intern(b, b->nb + poff, pl, hash_bytes(b->nb + poff, pl), poff, &p) < 0)
+            return -ENOMEM;
+        b->names[i].parent = p + 1;
+        if (b->names[p].flags & BN_NODE)
+            return 0;
+        b->names[p].flags |= BN_NODE;
+        i = p;
+    }
+    return 0;
+}
+
+static int link_parents(zone_builder_t *b)
+{
+    /* Names interned by link_up are ancestors it has already handled. */
+    size_t n = b->n_names;
+    for (uint32_t i = 1; i < n; i++)
+        if (b->names[i].count && !(b->names[i].flags & BN_NODE) && link_up(b, i) < 0)
+            return -ENOMEM;
+    return 0;
+}
+
+/* Siblings share everything but their first label, which orders them
+ * (RFC 4034 §6.1: octets, lowercase already; a prefix sorts first). The
+ * sort runs on copies of the label's first 16 octets, so that it rarely
+ * has to reach for the names themselves. */
+struct sib {
+    uint64_t k1, k2; /* label octets 0-7 and 8-15, big endian, zero padded */
+    uint32_t idx;    /* name index */
+};
+
+static inline int sib_cmp(const zone_builder_t *b, const struct sib *x, const struct sib *y)
+{
+    if (x->k1 != y->k1)
+        return x->k1 < y->k1 ? -1 : 1;
+    if (x->k2 != y->k2)
+        return x->k2 < y->k2 ? -1 : 1;
+    const uint8_t *p = b->nb + b->names[x->idx].off, *q = b->nb + b->names[y->idx].off;
+    int c = memcmp(p + 1, q + 1, p[0] < q[0] ? p[0] : q[0]);
+    if (c)
+        return c;
+    return (p[0] > q[0]) - (p[0] < q[0]);
+}
+
+/* Merge sort (n log n whatever names users choose), insertion sort for
+ * short runs; `tmp` holds n / 2 + 1. */
+static void sib_sort(const zone_builder_t *b, struct sib *v, struct sib *tmp, uint32_t n)
+{
+    if (n <= 12) {
+        for (uint32_t i = 1; i < n; i++) {
+            struct sib x = v[i];
+            uint32_t j = i;
+            for (; j > 0 && sib_cmp(b, &v[j - 1], &x) > 0; j--)
+                v[j] = v[j - 1];
+            v[j] = x;
+        }
+        return;
+    }
+    uint32_t h = n / 2, i = 0, j = h, k = 0;
+    sib_sort(b, v, tmp, h);
+    sib_sort(b, v + h, tmp, n - h);
+    if (sib_cmp(b, &v[h - 1], &v[h]) <= 0)
+        return; /* already in order */
+    memcpy(tmp, v, h * sizeof *v);
+    while (i < h && j < n)
+        v[k++] = sib_cmp(b, &v[j], &tmp[i]) < 0 ? v[j++] : tmp[i++];
+    while (i < h)
+        v[k++] = tmp[i++];
+}
+
+static void sort_siblings(const zone_builder_t *b, uint32_t *kids, uint32_t n, struct sib *v,
+                          struct sib *tmp)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *name = b->nb + b->names[kids[i]].off;
+        uint8_t pad[16] = {0};
+        memcpy(pad, name + 1, name[0] < 16 ? name[0] : 16);
+        v[i].k1 = __builtin_bswap64(load64(pad));
+        v[i].k2 = __builtin_bswap64(load64(pad + 8));
+        v[i].idx = kids[i];
+    }
+    sib_sort(b, v, tmp, n);
+    for (uint32_t i = 0; i < n; i++)
+        kids[i] = v[i].idx;
+}
+
+/* Group the nodes by parent (counting sort) and sort each sibling group.
+ * On return kids[start[p] .. start[p + 1]) are the children of name p
+ * (start holds n_names + 2 zeroed entries). */
+static int sort_children(zone_builder_t *b, uint32_t *start, uint32_t *kids, uint32_t *n)
+{
+    size_t nn = b->n_names;
+    uint32_t most = 0;
+    *n = 0;
+    /* Count p's children in start[p + 2]; after the sums start[p + 1] is
+     * where they go, and filling moves it to their end = start of p + 1. */
+    for (uint32_t i = 0; i < nn; i++) {
+        if (!(b->names[i].flags & BN_NODE))
+            continue;
+        (*n)++;
+        if (i != 0)
+            start[b->names[i].parent + 1]++; /* parent is index + 1 */
+    }
+    for (size_t x = 0; x <= nn; x++) {
+        most = start[x + 1] > most ? start[x + 1] : most;
+        start[x + 1] += start[x];
+    }
+    for (uint32_t i = 1; i < nn; i++)
+        if (b->names[i].flags & BN_NODE)
+            kids[start[b->names[i].parent]++] = i;
+    size_t vb = ((size_t)most + 1) * sizeof(struct sib);
+    struct sib *v = fin_alloc(b, vb, false), *tmp = fin_alloc(b, vb, false);
+    if (v && tmp)
+        for (uint32_t p = 0; p < nn; p++)
+            if (start[p + 1] - start[p] > 1)
+                sort_siblings(b, kids + start[p], start[p + 1] - start[p], v, tmp);
+    fin_free(b, v, vb);
+    fin_free(b, tmp, vb);
+    return v && tmp ? 0 : -ENOMEM;
+}
+
+/* Node names in canonical order: depth first from the apex with sorted
+ * siblings (a name precedes its descendants; a sibling's whole subtree
+ * precedes the next sibling). */
+static int canonical_order(zone_builder_t *b, uint32_t *order, uint32_t *n_out)
+{
+    size_t nn = b->n_names, sb = (nn + 2) * sizeof(uint32_t), kb = (nn + 1) * sizeof(uint32_t);
+    uint32_t *start = fin_alloc(b, sb, true), *kids = fin_alloc(b, kb, false),
+             *stack = fin_alloc(b, kb, false);
+    uint32_t n = 0, k = 0, sp = 0;
+    int rc = -ENOMEM;
+    if (!start || !kids || !stack || sort_children(b, start, kids, &n) < 0)
+        goto out;
+    stack[sp++] = 0;
+    while (sp) {
+        uint32_t x = stack[--sp];
+        order[k++] = x;
+        for (uint32_t j = start[x + 1]; j > start[x]; j--)
+            stack[sp++] = kids[j - 1];
+    }
+    *n_out = n;
+    rc = 0;
+out:
+    fin_free(b, start, sb);
+    fin_free(b, kids, kb);
+    fin_free(b, stack, kb);
+    return rc;
+}
+
+/* ---- finish: RRsets ---------------------------------------------------- */
+
+static inline unsigned popcount8(unsigned x)
+{
+    x = x - ((x >> 1) & 0x55u);
+    x = (x & 0x33u) + ((x >> 2) & 0x33u);
+    return (x + (x >> 4)) & 0x0fu;
+}
+
+static inline uint64_t srv_key(const struct brec *r)
+{
+    return (uint64_t)r->aux << 32 | r->data;
 }
 
 static uint32_t rec_hash(const zone_builder_t *b, const struct brec *r)
 {
     if (r->type == RRTYPE_A)
         return (uint32_t)mix64(r->data + 0x9e3779b97f4a7c15ULL);
-    return hash_bytes(b->pool + r->data, payload_len(r));
+    if (r->type == RRTYPE_SRV)
+        return (uint32_t)mix64(srv_key(r) + 0x9e3779b97f4a7c15ULL);
+    return hash_bytes(b->pool + r->data, r->rdlen);
 }
 
 /* Same rdata. SRV targets are interned, so equal indices = equal names. */
@@ -939,18 +1179,20 @@ static bool rec_equal(const zone_builder_t *b, const struct brec *x, const struc
         return false;
     if (x->type == RRTYPE_A)
         return x->data == y->data;
-    return memcmp(b->pool + x->data, b->pool + y->data, payload_len(x)) == 0;
+    if (x->type == RRTYPE_SRV)
+        return x->data == y->data && x->aux == y->aux;
+    return memcmp(b->pool + x->data, b->pool + y->data, x->rdlen) == 0;
 }
 
 /* Drop repeats from g[0 .. *n), keeping first occurrences in order. */
-static int dedup(zone_builder_t *b, uint32_t *g, uint32_t *n)
+static int dedup(zone_builder_t *b, struct brec *g, uint32_t *n)
 {
     uint32_t k = 0;
     if (*n <= 8) {
         for (uint32_t i = 0; i < *n; i++) {
             bool dup = false;
             for (uint32_t j = 0; j < k && !dup; j++)
-                dup = rec_equal(b, &b->recs[g[j]], &b->recs[g[i]]);
+                dup = rec_equal(b, &g[j], &g[i]);
             if (!dup)
                 g[k++] = g[i];
         }
@@ -962,14 +1204,13 @@ static int dedup(zone_builder_t *b, uint32_t *g, uint32_t *n)
         return -ENOMEM;
     memset(b->dedup, 0, cap * sizeof *b->dedup);
     for (uint32_t i = 0; i < *n; i++) {
-        const struct brec *r = &b->recs[g[i]];
-        size_t j = rec_hash(b, r) & (cap - 1);
-        while (b->dedup[j] && !rec_equal(b, &b->recs[b->dedup[j] - 1], r))
+        size_t j = rec_hash(b, &g[i]) & (cap - 1);
+        while (b->dedup[j] && !rec_equal(b, &g[b->dedup[j] - 1], &g[i]))
             j = (j + 1) & (cap - 1);
         if (b->dedup[j])
             continue;
-        b->dedup[j] = g[i] + 1;
-        g[k++] = g[i];
+        g[k] = g[i]; /* k <= i: what the table points at stays put */
+        b->dedup[j] = ++k;
     }
     *n = k;
     return 0;
@@ -982,10 +1223,9 @@ static size_t write_rdata(const zone_builder_t *b, const struct brec *r, uint8_t
     if (r->type == RRTYPE_A) {
         memcpy(p + 2, &r->data, 4);
     } else if (r->type == RRTYPE_SRV) {
-        uint32_t t;
-        memcpy(p + 2, b->pool + r->data, SRV_FIXED);
-        memcpy(&t, b->pool + r->data + SRV_FIXED, 4);
-        memcpy(p + 2 + SRV_FIXED, b->names[t].name, b->names[t].len);
+        const struct bname *t = &b->names[r->data];
+        memcpy(p + 2, &b->fix[r->aux], SRV_FIXED);
+        memcpy(p + 2 + SRV_FIXED, b->nb + t->off, t->len);
     } else {
         memcpy(p + 2, b->pool + r->data, r->rdlen);
     }
@@ -994,11 +1234,11 @@ static size_t write_rdata(const zone_builder_t *b, const struct brec *r, uint8_t
 
 static int blobs_grow(zone_builder_t *b)
 {
-    size_t cap = b->blobs ? ((size_t)b->blob_mask + 1) * 2 : 1024;
-    struct blob_slot *t = calloc(cap, sizeof *t);
+    size_t cap = b->cap_blobs ? b->cap_blobs * 2 : 1024;
+    struct blob_slot *t = arena_pages_alloc(cap * sizeof *t);
     if (!t)
         return -ENOMEM;
-    for (size_t i = 0; b->blobs && i <= b->blob_mask; i++) {
+    for (size_t i = 0; i < b->cap_blobs; i++) {
         if (!b->blobs[i].rdata)
             continue;
         size_t j = b->blobs[i].hash & (cap - 1);
@@ -1006,45 +1246,62 @@ static int blobs_grow(zone_builder_t *b)
             j = (j + 1) & (cap - 1);
         t[j] = b->blobs[i];
     }
-    free(b->blobs);
+    pages_free(&b->blobs, sizeof *b->blobs, &b->cap_blobs);
     b->blobs = t;
-    b->blob_mask = (uint32_t)(cap - 1);
+    b->cap_blobs = cap;
+    note_peak(b);
     return 0;
 }
 
-/* SRV rdata and targets of `set` from its records g[0 .. count): reuse an
- * identical blob stored before (the _tcp/_udp and .slave twins), or store
- * it. The wire form is assembled in scratch first. */
-static int emit_srv(zone_builder_t *b, zone_snap_t *s, zone_rrset_t *set, const uint32_t *g)
+static bool blob_equal(const zone_builder_t *b, const struct blob_slot *o, uint32_t h,
+                       const struct brec *g, uint32_t n)
 {
-    if (grow(&b->scratch, 1, &b->cap_scratch, set->rdata_len) < 0)
+    if (o->hash != h || o->count != n)
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (b->srvkeys[o->keys + i] != srv_key(&g[i]))
+            return false;
+    return true;
+}
+
+/* SRV rdata and targets of `set` from its records g[0 .. count): reuse an
+ * identical blob stored before (the _tcp/_udp and .slave twins), found by
+ * the records' (target, fix) pairs, or write it. */
+static int emit_srv(zone_builder_t *b, zone_snap_t *s, zone_rrset_t *set, const struct brec *g)
+{
+    uint32_t n = set->count;
+    uint64_t hh = hash_seed ^ n;
+    for (uint32_t i = 0; i < n; i++)
+        hh = hash_step(hh, srv_key(&g[i]));
+    uint32_t h = (uint32_t)mix64(hh);
+    if ((b->n_blobs + 1) * 2 > b->cap_blobs && blobs_grow(b) < 0)
         return -ENOMEM;
-    uint8_t *p = b->scratch;
-    for (uint32_t i = 0; i < set->count; i++)
-        p += write_rdata(b, &b->recs[g[i]], p);
-    if ((size_t)(b->n_blobs + 1) * 2 > (size_t)b->blob_mask + 1 && blobs_grow(b) < 0)
-        return -ENOMEM;
-    uint32_t h = hash_bytes(b->scratch, set->rdata_len);
-    size_t j = h & b->blob_mask;
-    for (; b->blobs[j].rdata; j = (j + 1) & b->blob_mask) {
-        const struct blob_slot *o = &b->blobs[j];
-        if (o->hash == h && o->len == set->rdata_len &&
-            memcmp(o->rdata, b->scratch, set->rdata_len) == 0) {
-            set->rdata = o->rdata;
-            set->targets = o->targets;
+    size_t mask = b->cap_blobs - 1, j = h & mask;
+    for (; b->blobs[j].rdata; j = (j + 1) & mask) {
+        if (blob_equal(b, &b->blobs[j], h, g, n)) {
+            set->rdata = b->blobs[j].rdata;
+            set->targets = b->blobs[j].targets;
             return 0;
         }
     }
-    const zone_node_t **t = arena_alloc(b->arena, set->count * sizeof *t);
-    uint8_t *rd = arena_memdup(b->arena, b->scratch, set->rdata_len);
+    if (grow(&b->srvkeys, sizeof *b->srvkeys, &b->cap_srvkeys, b->n_srvkeys + n) < 0)
+        return -ENOMEM;
+    const zone_node_t **t = arena_alloc(s->arena, n * sizeof *t);
+    uint8_t *rd = arena_alloc(s->arena, set->rdata_len), *p = rd;
     if (!t || !rd)
         return -ENOMEM;
-    for (unsigned i = 0; i < set->count; i++) {
-        uint32_t ti;
-        memcpy(&ti, b->pool + b->recs[g[i]].data + SRV_FIXED, 4);
-        t[i] = b->names[ti].node ? b->names[ti].zn : NULL;
+    /* Targets lie anywhere in the name table: first one pass of independent
+     * loads (the CPU overlaps their misses), then the writes. */
+    for (uint32_t i = 0; i < n; i++) {
+        const struct bname *tn = &b->names[g[i].data];
+        __builtin_prefetch(b->nb + tn->off);
+        t[i] = tn->node ? s->nodes[tn->node - 1] : NULL;
+        b->srvkeys[b->n_srvkeys + i] = srv_key(&g[i]);
     }
-    b->blobs[j] = (struct blob_slot){h, set->rdata_len, rd, t};
+    for (uint32_t i = 0; i < n; i++)
+        p += write_rdata(b, &g[i], p);
+    b->blobs[j] = (struct blob_slot){h, n, b->n_srvkeys, rd, t};
+    b->n_srvkeys += n;
     b->n_blobs++;
     set->rdata = rd;
     set->targets = t;
@@ -1053,7 +1310,8 @@ static int emit_srv(zone_builder_t *b, zone_snap_t *s, zone_rrset_t *set, const 
 
 /* Fill `set` from the records g[0 .. n) of one type: drop repeats, cap the
  * count, write the wire rdata. Returns the records kept or -ENOMEM. */
-static int emit_rrset(zone_builder_t *b, zone_snap_t *s, zone_rrset_t *set, uint32_t *g, uint32_t n)
+static int emit_rrset(zone_builder_t *b, zone_snap_t *s, zone_rrset_t *set, struct brec *g,
+                      uint32_t n)
 {
     if (n > 1 && dedup(b, g, &n) < 0)
         return -ENOMEM;
@@ -1063,105 +1321,177 @@ static int emit_rrset(zone_builder_t *b, zone_snap_t *s, zone_rrset_t *set, uint
     }
     size_t len = 0;
     for (uint32_t i = 0; i < n; i++)
-        len += 2u + b->recs[g[i]].rdlen;
-    *set = (zone_rrset_t){b->recs[g[0]].type, (uint16_t)n, b->ttl, (uint32_t)len, NULL, NULL};
+        len += 2u + g[i].rdlen;
+    *set = (zone_rrset_t){g[0].type, (uint16_t)n, b->ttl, (uint32_t)len, NULL, NULL};
     if (set->type == RRTYPE_SRV)
         return emit_srv(b, s, set, g) < 0 ? -ENOMEM : (int)n;
-    uint8_t *p = arena_alloc(b->arena, len);
+    uint8_t *p = arena_alloc(s->arena, len);
     if (!p)
         return -ENOMEM;
     set->rdata = p;
     for (uint32_t i = 0; i < n; i++)
-        p += write_rdata(b, &b->recs[g[i]], p);
+        p += write_rdata(b, &g[i], p);
     return (int)n;
 }
 
-/* Records of name `bn` into grp (generation order), grouped by type in
- * ascending type order (stable) when there are several types. */
-static int gather(zone_builder_t *b, const struct bname *bn, uint32_t *n, unsigned *types)
+/* The records g[0 .. n) of one node with several types, grouped by type
+ * in ascending type order (stable), in b->tmp. */
+static struct brec *by_type(zone_builder_t *b, const struct brec *g, uint32_t n, unsigned types)
 {
-    *n = 0;
-    *types = 0;
-    for (uint32_t r = bn->head; r; r = b->recs[r - 1].next) {
-        if (*n == b->cap_grp && grow(&b->grp, sizeof *b->grp, &b->cap_grp, *n + 1) < 0)
-            return -ENOMEM;
-        b->grp[(*n)++] = r - 1;
-        *types |= 1u << type_bit(b->recs[r - 1].type);
-    }
-    if (!(*types & (*types - 1)))
-        return 0;
-    if (grow(&b->grp2, sizeof *b->grp2, &b->cap_grp2, *n) < 0)
-        return -ENOMEM;
+    if (grow(&b->tmp, sizeof *b->tmp, &b->cap_tmp, n) < 0)
+        return NULL;
     uint32_t k = 0;
     for (unsigned bit = 0; bit < N_TYPES; bit++)
-        for (uint32_t i = 0; (*types >> bit & 1u) && i < *n; i++)
-            if (b->recs[b->grp[i]].type == type_by_bit[bit])
-                b->grp2[k++] = b->grp[i];
-    memcpy(b->grp, b->grp2, *n * sizeof *b->grp);
-    return 0;
+        for (uint32_t i = 0; (types >> bit & 1u) && i < n; i++)
+            if (g[i].type == type_by_bit[bit])
+                b->tmp[k++] = g[i];
+    return b->tmp;
 }
 
-static int emit_node(zone_builder_t *b, zone_snap_t *s, uint32_t ni)
+/* What the canonical walk needs of each node, in canonical order. */
+struct ninfo {
+    uint32_t count; /* records */
+    uint8_t len;    /* name length */
+    uint8_t types;  /* type bits */
+};
+
+/* The RRsets of the node at canonical position `k` from its records
+ * g[0 .. count). Its block (node, name, RRset array) is written. */
+static int emit_node(zone_builder_t *b, zone_snap_t *s, uint32_t k, const struct ninfo *in,
+                     struct brec *g)
 {
-    const struct bname *bn = &b->names[ni];
-    zone_node_t *zn = bn->zn;
-    uint32_t n;
-    unsigned types;
-    if (gather(b, bn, &n, &types) < 0)
+    zone_rrset_t *sets = (zone_rrset_t *)s->nodes[k]->rrsets; /* our own arena bytes */
+    if (popcount8(in->types) > 1 && !(g = by_type(b, g, in->count, in->types)))
         return -ENOMEM;
-    unsigned n_sets = (unsigned)__builtin_popcount(types);
-    zone_rrset_t *sets = arena_alloc(b->arena, n_sets * sizeof *sets);
-    if (!sets)
-        return -ENOMEM;
-    for (uint32_t i = 0, set = 0; i < n; set++) {
+    for (uint32_t i = 0, set = 0; i < in->count; set++) {
         uint32_t j = i + 1;
-        while (j < n && b->recs[b->grp[j]].type == b->recs[b->grp[i]].type)
+        while (j < in->count && g[j].type == g[i].type)
             j++;
-        int kept = emit_rrset(b, s, &sets[set], b->grp + i, j - i);
+        int kept = emit_rrset(b, s, &sets[set], g + i, j - i);
         if (kept < 0)
             return -ENOMEM;
         s->n_records += (size_t)kept;
         i = j;
     }
-    zn->rrsets = sets;
-    zn->n_rrsets = (uint8_t)n_sets;
     return 0;
 }
 
-/* Node blocks for the nodes that own no records (empty non-terminals),
- * and the canonical list. All exist before any RRset is written, so SRV
- * targets can point at them. */
-static int alloc_nodes(zone_builder_t *b, zone_snap_t *s)
+/* ---- finish: layout ----------------------------------------------------- */
+
+/* Size of a node block: node, name, RRset array. */
+static size_t block_size(uint8_t len, uint8_t types)
 {
-    for (uint32_t i = 0; i < b->n_names; i++) {
-        struct bname *bn = &b->names[i];
+    return sizeof(zone_node_t) + align8(len) + popcount8(types) * sizeof(zone_rrset_t);
+}
+
+/* The snapshot's arena, sized for everything (an upper bound: repeats
+ * and shared SRV blobs are only known while writing), its struct, node
+ * list, index, and the place of every node block. */
+static zone_snap_t *layout(zone_builder_t *b, const uint32_t *order, const struct ninfo *in,
+                           uint32_t n)
+{
+    size_t blocks = 0, n_sets = 0;
+    for (uint32_t k = 0; k < n; k++) {
+        blocks += block_size(in[k].len, in[k].types);
+        n_sets += popcount8(in[k].types);
+    }
+    size_t cap = pow2_at_least((size_t)n * 2); /* load <= 1/2: short probes */
+    size_t total = align8(sizeof(zone_snap_t)) + (size_t)n * sizeof(zone_node_t *) +
+                   cap * sizeof(struct idx_slot) + blocks + b->rdata_bytes +
+                   b->n_srv * sizeof(zone_node_t *) + n_sets * 16 + align8(b->dcos_len) + 64;
+    arena_t *a = arena_new_pages(total);
+    zone_snap_t *s = a ? arena_calloc(a, sizeof *s) : NULL;
+    if (!s)
+        goto fail;
+    s->arena = a;
+    b->finish_bytes += total;
+    note_peak(b);
+    s->nodes = arena_alloc(a, (size_t)n * sizeof *s->nodes);
+    s->index = arena_calloc(a, cap * sizeof *s->index);
+    uint8_t *p = arena_alloc(a, blocks);
+    if (!s->nodes || !s->index || !p)
+        goto fail;
+    s->n_nodes = n;
+    s->mask = (uint32_t)(cap - 1);
+    s->blocks = p;
+    for (uint32_t k = 0, off = 0; k < n; k++) {
+        s->nodes[k] = (const zone_node_t *)(p + (size_t)off * 8);
+        b->names[order[k]].blk = off;
+        off += (uint32_t)(block_size(in[k].len, in[k].types) / 8);
+    }
+    return s;
+fail:
+    arena_free(&a);
+    return NULL;
+}
+
+/* Node headers and names into the blocks, and the index, walking the
+ * names in interning order. Index entries are bucketed by slot first, so
+ * that filling the table sweeps it instead of hitting it at random. */
+static int write_blocks(zone_builder_t *b, zone_snap_t *s)
+{
+    unsigned shift = 0;
+    while (((size_t)s->mask + 1) >> shift > 1024)
+        shift++;
+    size_t nbk = (((size_t)s->mask + 1) >> shift) + 1;
+    size_t bb = (nbk + 1) * sizeof(uint32_t), pb = s->n_nodes * sizeof(struct idx_slot);
+    uint32_t *at = fin_alloc(b, bb, true);
+    struct idx_slot *pairs = fin_alloc(b, pb, false);
+    if (!at || !pairs)
+        goto out;
+    for (size_t i = 0; i < b->n_names; i++)
+        if (b->names[i].node)
+            at[((b->names[i].hash & s->mask) >> shift) + 1]++;
+    for (size_t x = 0; x + 1 < nbk + 1; x++)
+        at[x + 1] += at[x];
+    for (size_t i = 0; i < b->n_names; i++) {
+        const struct bname *bn = &b->names[i];
         if (!bn->node)
             continue;
-        if (node_block(b, bn) < 0)
-            return -ENOMEM;
-        s->nodes[bn->node - 1] = bn->zn;
+        zone_node_t *zn = (zone_node_t *)(s->blocks + (size_t)bn->blk * 8);
+        uint8_t *name = (uint8_t *)(zn + 1);
+        unsigned n_sets = popcount8(bn->types);
+        memcpy(name, b->nb + bn->off, bn->len);
+        *zn = (zone_node_t){name, bn->len, (uint8_t)n_sets,
+                            n_sets ? (const zone_rrset_t *)(name + align8(bn->len)) : NULL};
+        pairs[at[(bn->hash & s->mask) >> shift]++] = (struct idx_slot){bn->hash, bn->blk + 1};
     }
-    return 0;
+    for (size_t k = 0; k < s->n_nodes; k++) {
+        size_t j = pairs[k].hash & s->mask;
+        while (s->index[j].block)
+            j = (j + 1) & s->mask;
+        s->index[j] = pairs[k];
+    }
+out:
+    fin_free(b, at, bb);
+    fin_free(b, pairs, pb);
+    return at && pairs ? 0 : -ENOMEM;
 }
 
-static int build_index(zone_builder_t *b, zone_snap_t *s)
+/* The records grouped by owner in canonical order (a stable counting
+ * sort); the builder's record array is freed. */
+static struct brec *group_records(zone_builder_t *b, const struct ninfo *in, uint32_t n,
+                                  size_t *gbytes)
 {
-    size_t cap = pow2_at_least(s->n_nodes * 2);
-    /* Load <= 1/2: short linear probes. */
-    s->index = arena_calloc(b->arena, cap * sizeof *s->index);
-    if (!s->index)
-        return -ENOMEM;
-    s->mask = (uint32_t)(cap - 1);
-    for (uint32_t i = 0; i < b->n_names; i++) {
-        if (!b->names[i].zn)
-            continue;
-        uint32_t h = b->names[i].hash;
-        size_t j = h & s->mask;
-        while (s->index[j].node)
-            j = (j + 1) & s->mask;
-        s->index[j] = (struct idx_slot){b->names[i].zn, h};
+    size_t ab = ((size_t)n + 1) * sizeof(uint32_t);
+    *gbytes = b->n_recs * sizeof(struct brec);
+    uint32_t *at = fin_alloc(b, ab, false);
+    struct brec *g = fin_alloc(b, *gbytes, false);
+    if (at && g) {
+        uint32_t acc = 0;
+        for (uint32_t k = 0; k < n; k++) {
+            at[k] = acc;
+            acc += in[k].count;
+        }
+        for (size_t r = 0; r < b->n_recs; r++)
+            g[at[b->names[b->recs[r].owner].node - 1]++] = b->recs[r];
+        pages_free(&b->recs, sizeof *b->recs, &b->cap_recs);
+    } else {
+        fin_free(b, g, *gbytes);
+        g = NULL;
     }
-    return 0;
+    fin_free(b, at, ab);
+    return g;
 }
 
 /* Where the serial sits in the apex SOA rdata. */
@@ -1174,36 +1504,65 @@ static uint8_t *soa_serial_at(const zone_snap_t *s)
     return (uint8_t *)soa->rdata + off; /* our own arena bytes */
 }
 
-static int build_snapshot(zone_builder_t *b, zone_snap_t *s)
+static int emit_all(zone_builder_t *b, zone_snap_t *s, const struct ninfo *in, struct brec *g)
 {
-    uint32_t n = 0;
-    uint32_t *order = NULL;
-    int rc = -ENOMEM;
-    if (link_parents(b) < 0 || !(order = canonical_order(b, &n)))
-        goto out;
-    s->n_nodes = n;
-    s->nodes = arena_alloc(b->arena, (size_t)n * sizeof *s->nodes);
-    if (!s->nodes)
-        goto out;
-    for (uint32_t k = 0; k < n; k++)
-        b->names[order[k]].node = k + 1;
-    /* Walk in interning order, not canonical order: names and their
-     * records were stored in that order, so memory is read sequentially. */
-    if (alloc_nodes(b, s) < 0)
-        goto out;
-    for (uint32_t i = 0; i < b->n_names; i++)
-        if (b->names[i].head && emit_node(b, s, i) < 0)
-            goto out;
-    if (build_index(b, s) < 0)
-        goto out;
-    if (b->dcos_len && !(s->dcos = arena_memdup(b->arena, b->dcos, b->dcos_len)))
-        goto out;
+    for (uint32_t k = 0; k < s->n_nodes; k++) {
+        if (emit_node(b, s, k, &in[k], g) < 0)
+            return -ENOMEM;
+        g += in[k].count;
+    }
+    if (b->dcos_len && !(s->dcos = arena_memdup(s->arena, b->dcos, b->dcos_len)))
+        return -ENOMEM;
     s->dcos_len = b->dcos_len;
     s->soa_serial = soa_serial_at(s);
-    rc = 0;
+    return 0;
+}
+
+/* Canonical positions of the nodes, and what the canonical walk needs of
+ * each (written scattered, read in order afterwards). */
+static struct ninfo *number_nodes(zone_builder_t *b, const uint32_t *order, uint32_t n, size_t *ib)
+{
+    *ib = (size_t)n * sizeof(struct ninfo);
+    struct ninfo *in = fin_alloc(b, *ib, false);
+    if (!in)
+        return NULL;
+    for (uint32_t k = 0; k < n; k++)
+        b->names[order[k]].node = k + 1;
+    for (size_t i = 0; i < b->n_names; i++) {
+        const struct bname *bn = &b->names[i];
+        if (bn->node)
+            in[bn->node - 1] = (struct ninfo){bn->count, bn->len, bn->types};
+    }
+    return in;
+}
+
+static zone_snap_t *build_snapshot(zone_builder_t *b)
+{
+    size_t ob = 0, ib = 0, gb = 0;
+    uint32_t n = 0, *order = NULL;
+    struct ninfo *in = NULL;
+    struct brec *g = NULL;
+    zone_snap_t *s = NULL;
+    if (link_parents(b) < 0)
+        goto out;
+    pages_free(&b->table, sizeof *b->table, &b->cap_table); /* nothing is interned now */
+    ob = (b->n_names + 1) * sizeof(uint32_t);
+    if (!(order = fin_alloc(b, ob, false)) || canonical_order(b, order, &n) < 0 ||
+        !(in = number_nodes(b, order, n, &ib)) || !(s = layout(b, order, in, n)))
+        goto out;
+    fin_free(b, order, ob);
+    order = NULL;
+    if (write_blocks(b, s) < 0 || !(g = group_records(b, in, n, &gb)) ||
+        emit_all(b, s, in, g) < 0) {
+        zone_snap_free(&s);
+        goto out;
+    }
+    arena_trim(s->arena);
 out:
-    free(order);
-    return rc;
+    fin_free(b, order, ob);
+    fin_free(b, in, ib);
+    fin_free(b, g, gb);
+    return s;
 }
 
 int zone_builder_finish(zone_builder_t **pb, zone_snap_t **out)
@@ -1216,18 +1575,14 @@ int zone_builder_finish(zone_builder_t **pb, zone_snap_t **out)
     }
     zone_builder_t *b = *pb;
     *pb = NULL;
-    zone_snap_t *s = arena_calloc(b->arena, sizeof *s);
-    int rc = s ? build_snapshot(b, s) : -ENOMEM;
-    if (rc == 0) {
+    zone_snap_t *s = build_snapshot(b);
+    if (s) {
         if (b->dropped)
             log_warn("zone: %zu records dropped: an RRset holds at most %u records", b->dropped,
                      (unsigned)MAX_RRSET_RECORDS);
-        note_peak(b);
         s->build_peak = b->peak;
-        s->arena = b->arena;
-        b->arena = NULL;
         *out = s;
     }
     zone_builder_free(&b);
-    return rc;
+    return s ? 0 : -ENOMEM;
 }

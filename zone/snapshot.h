@@ -112,6 +112,11 @@ typedef struct zone_builder zone_builder_t;
  * first in their RRsets; every record gets soa->ttl. NULL on a bad apex,
  * mname or rname, or out of memory. */
 zone_builder_t *zone_builder_new(const char *apex, const zone_soa_params_t *soa);
+/* zone_builder_new() for a zone of about `records` records (0 = unknown):
+ * the builder's tables start near their final size instead of growing to
+ * it. A hint only: any number of records may be added. */
+zone_builder_t *zone_builder_new_sized(const char *apex, const zone_soa_params_t *soa,
+                                       size_t records);
 /* Add one record. `owner` is wire form (any case; lowercased), under the
  * apex. Identical (owner, type, rdata) records collapse into one (the first
  * keeps its place). Types and rdata accepted: A (4 bytes), AAAA (16), SRV

@@ -20,24 +20,32 @@
 
 typedef struct zone_updater_params {
     zonedb_t *db;
-    const zone_gen_cfg_t *gen;   /* must outlive the updater */
-    zone_soa_params_t soa;       /* strings must outlive the updater */
-    const char *dcos_label;      /* initial DC/OS cluster-ID label, NULL = none */
+    const zone_gen_cfg_t *gen; /* must outlive the updater */
+    zone_soa_params_t soa;     /* strings must outlive the updater */
+    const char *dcos_label;    /* initial DC/OS cluster-ID label, NULL = none */
     /* Called on the updater thread after each publish of a new serial
      * (e.g. to send NOTIFY); may be NULL. Must not block. */
     void (*on_publish)(void *ctx, uint32_t serial);
     void *publish_ctx;
+    /* false (default): keep the memory a build frees (builder tables, a
+     * discarded or replaced snapshot; bounded by what a build of this
+     * model needs) for the next build, so that a rebuild reuses warm pages
+     * instead of faulting fresh ones in (costly in VMs whose host reclaims
+     * freed guest memory); idle RSS then stays near the build's peak.
+     * true: give it all back after every build (idle RSS ≈ the live zone
+     * and model), rebuilds fault their memory in again. */
+    bool release_after_build;
 } zone_updater_params_t;
 
 typedef struct zone_updater_stats {
-    uint64_t builds;          /* snapshots built */
-    uint64_t publishes;       /* of which published (content changed) */
-    uint64_t failures;        /* builds that failed (out of memory) */
-    uint32_t serial;          /* live serial, 0 before the first publish */
-    uint64_t records;         /* records in the live zone */
-    uint64_t snapshot_bytes;  /* memory of the live snapshot */
-    double last_build_s;      /* duration of the last build (resolve + generate + index) */
-    int64_t last_build_ms;    /* CLOCK_REALTIME ms when the last build finished */
+    uint64_t builds;         /* snapshots built */
+    uint64_t publishes;      /* of which published (content changed) */
+    uint64_t failures;       /* builds that failed (out of memory) */
+    uint32_t serial;         /* live serial, 0 before the first publish */
+    uint64_t records;        /* records in the live zone */
+    uint64_t snapshot_bytes; /* memory of the live snapshot */
+    double last_build_s;     /* duration of the last build (resolve + generate + index) */
+    int64_t last_build_ms;   /* CLOCK_REALTIME ms when the last build finished */
 } zone_updater_stats_t;
 
 typedef struct zone_updater zone_updater_t;

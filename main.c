@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
+#include <event2/thread.h>
 #include <grp.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
@@ -346,16 +347,25 @@ static void on_navstar(void *ctx, const uint8_t *value, size_t len)
     zone_updater_set_dcos_label(a->updater, label);
 }
 
-static int start_source(app_t *a)
+/* Discovery is created (no network yet) before HTTP starts, so /metrics
+ * and /readyz never see it half-made; it starts talking last. */
+static int new_discovery(app_t *a)
 {
-    if (a->cfg.state_file) {
-        load_state_file(a);
+    if (a->cfg.state_file)
         return 0;
-    }
     discovery_params_t dp = {.cfg = &a->cfg, .base = a->base, .on_model = on_model,
                              .on_navstar = on_navstar, .ctx = a};
     a->disc = discovery_new(&dp);
-    return a->disc ? discovery_start(a->disc) : -EINVAL;
+    return a->disc ? 0 : -EINVAL;
+}
+
+static int start_source(app_t *a)
+{
+    if (!a->disc) {
+        load_state_file(a);
+        return 0;
+    }
+    return discovery_start(a->disc);
 }
 
 /* --- signals and lifecycle -------------------------------------------- */
@@ -388,9 +398,10 @@ static int watch_signals(app_t *a)
 static int start(app_t *a)
 {
     int rc;
+    evthread_use_pthreads(); /* before any event base: other threads poke them */
     if (!(a->base = event_base_new()))
         return -ENOMEM;
-    if ((rc = start_zone(a)) != 0)
+    if ((rc = start_zone(a)) != 0 || (rc = new_discovery(a)) != 0)
         return rc;
     if (a->cfg.dns_on && (rc = bind_dns(a)) != 0)
         return rc;

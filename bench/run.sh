@@ -6,3 +6,4 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-build}
 case $build in /*) ;; *) build=$(pwd)/$build ;; esac
 "$here/run_state_parse.sh" "$build"
+"$here/run_daemon.sh" "$build"

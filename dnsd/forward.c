@@ -26,6 +26,7 @@
 #include "common/errcode.h"
 #include "common/log.h"
 #include "dnsd/resolvconf.h"
+#include "dnsd/stats.h"
 
 #define DEFAULT_PENDING 4096
 #define RX_MAX          65535
@@ -312,7 +313,8 @@ fwd_upstreams_t *fwd_upstreams_new(const config_t *c, const char *resolv_conf)
     fwd_upstreams_t *u = calloc(1, sizeof *u);
     if (!u || !c)
         goto fail;
-    u->timeout_ms = (c->timeout > 0 ? c->timeout : 5) * 1000;
+    /* 0 = 2 s, the default of the DNS library Mesos-DNS uses (miekg/dns). */
+    u->timeout_ms = (c->timeout > 0 ? c->timeout : 2) * 1000;
     u->udp_size =
         (uint16_t)(c->edns_max_payload >= 512 && c->edns_max_payload <= 65535 ? c->edns_max_payload
                                                                               : 1232);
@@ -670,7 +672,7 @@ static void finish_servfail(fwd_worker_t *w, struct fwd_pend *p)
     uint8_t out[FWD_QUERY_MAX + 11];
     wr16(p->query, p->id_client);
     int n = fwd_servfail(p->query, p->qlen, w->u->udp_size, out, sizeof out);
-    w->stats.servfail++;
+    DNSD_STAT_INC(&w->stats, servfail);
     p->state = P_DONE;
     w->done(w->owner, p->client, out, n > 0 ? (size_t)n : 0);
     pend_free(w, p);
@@ -814,7 +816,7 @@ static void attempt_next(fwd_worker_t *w, struct fwd_pend *p)
             return;
         }
         if (p->attempts++ > 0)
-            w->stats.retries++;
+            DNSD_STAT_INC(&w->stats, retries);
         p->up = (uint32_t)up;
         struct fwd_up *u = &w->u->ups[up];
         int rc = p->tcp ? tcp_start(w, p, u) : udp_start(w, p, u);
@@ -830,7 +832,7 @@ static void attempt_next(fwd_worker_t *w, struct fwd_pend *p)
 static void timer_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct fwd_pend *p = arg;
-    p->w->stats.timeouts++;
+    DNSD_STAT_INC(&p->w->stats, timeouts);
     attempt_failed(p->w, p);
 }
 
@@ -1027,13 +1029,13 @@ int fwd_submit(fwd_worker_t *w, const uint8_t *query, size_t qlen, bool tcp, con
         if (client_len)
             memcpy(cl, client, client_len);
         int n = fwd_servfail(query, qlen, w->u->udp_size, out, sizeof out);
-        w->stats.servfail++;
+        DNSD_STAT_INC(&w->stats, servfail);
         w->done(w->owner, cl, out, n > 0 ? (size_t)n : 0);
         return 0;
     }
     struct fwd_pend *p = (tcp && w->tcp_active >= FWD_TCP_MAX) ? NULL : pend_alloc(w);
     if (!p) {
-        w->stats.overflow++;
+        DNSD_STAT_INC(&w->stats, overflow);
         return -EAGAIN;
     }
     p->list = l;
@@ -1056,7 +1058,7 @@ int fwd_submit(fwd_worker_t *w, const uint8_t *query, size_t qlen, bool tcp, con
         memcpy(p->client, client, client_len);
     if (tcp)
         w->tcp_active++;
-    w->stats.forwarded++;
+    DNSD_STAT_INC(&w->stats, forwarded);
     attempt_next(w, p);
     return 0;
 }

@@ -13,6 +13,7 @@
 
 #include "common/dname.h"
 #include "common/log.h"
+#include "common/wake.h"
 #include "dnsd/wire.h"
 #include "zone/snapshot.h"
 
@@ -33,7 +34,7 @@ struct notify {
     size_t apex_len;
     struct target *t;
     size_t n;
-    struct event *trigger; /* activated from other threads */
+    wake_t *trigger;       /* signalled from other threads */
     struct event *retry;
     int retry_ms;
     uint32_t serial;       /* being notified (event thread) */
@@ -119,7 +120,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
         arm_retry(n);
 }
 
-static void on_trigger(evutil_socket_t fd, short what, void *arg)
+static void on_trigger(void *arg)
 {
     notify_t *n = arg;
     n->serial = __atomic_load_n(&n->wanted, __ATOMIC_ACQUIRE);
@@ -155,7 +156,7 @@ notify_t *notify_new(struct event_base *base, const char *domain, const config_a
     n->base = base;
     int len = dname_from_text(domain, n->apex);
     n->t = calloc(count ? count : 1, sizeof *n->t);
-    n->trigger = event_new(base, -1, 0, on_trigger, n);
+    n->trigger = wake_new(base, on_trigger, n);
     n->retry = evtimer_new(base, on_retry, n);
     if (len < 0 || !n->t || !n->trigger || !n->retry)
         goto fail;
@@ -181,7 +182,7 @@ void notify_serial(notify_t *n, uint32_t serial)
     if (!n || n->n == 0)
         return;
     __atomic_store_n(&n->wanted, serial, __ATOMIC_RELEASE);
-    event_active(n->trigger, EV_TIMEOUT, 0); /* thread-safe with evthread */
+    wake_signal(n->trigger); /* wakes the loop even when it sleeps */
 }
 
 size_t notify_acked(notify_t *n)
@@ -203,8 +204,7 @@ void notify_free(notify_t **pn)
         if (n->t[i].fd >= 0)
             close(n->t[i].fd);
     }
-    if (n->trigger)
-        event_free(n->trigger);
+    wake_free(&n->trigger);
     if (n->retry)
         event_free(n->retry);
     free(n->t);

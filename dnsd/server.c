@@ -227,38 +227,6 @@ static void init_libevent_threads(void)
     pthread_once(&once, (void (*)(void))evthread_use_pthreads);
 }
 
-int dnsd_server_bind(const dnsd_server_params_t *p, dnsd_server_t **out, char *err,
-                     size_t errlen)
-{
-    init_libevent_threads();
-    dnsd_server_t *s = calloc(1, sizeof *s);
-    int rc = -ENOMEM;
-    if (!s)
-        goto fail;
-    s->p = *p;
-    s->n_workers = p->workers > 0 ? p->workers : 1;
-    s->port = p->port;
-    if ((rc = alloc_workers(s)) != 0)
-        goto fail;
-    for (size_t i = 0; i < p->n_listen; i++) {
-        listen_addr_t la;
-        if (parse_listen(p->listen[i], s->port, &la) != 0) {
-            snprintf(err, errlen, "dns: listen address %s is not an IP address", p->listen[i]);
-            rc = -EINVAL;
-            goto fail;
-        }
-        if ((rc = bind_address(s, &la, i, err, errlen, p->listen[i])) != 0)
-            goto fail;
-    }
-    *out = s;
-    return 0;
-fail:
-    if (rc == -ENOMEM)
-        snprintf(err, errlen, "dns: out of memory");
-    dnsd_server_free(&s);
-    return rc;
-}
-
 static void fwd_done(void *owner, const void *client, const uint8_t *resp, size_t len)
 {
     dnsd_worker_t *w = owner;
@@ -294,15 +262,49 @@ static int worker_prepare(dnsd_worker_t *w, uint64_t seed)
     return rc;
 }
 
-int dnsd_server_start(dnsd_server_t *s)
+int dnsd_server_bind(const dnsd_server_params_t *p, dnsd_server_t **out, char *err,
+                     size_t errlen)
 {
+    init_libevent_threads();
+    dnsd_server_t *s = calloc(1, sizeof *s);
+    int rc = -ENOMEM;
+    if (!s)
+        goto fail;
+    s->p = *p;
+    s->n_workers = p->workers > 0 ? p->workers : 1;
+    s->port = p->port;
+    if ((rc = alloc_workers(s)) != 0)
+        goto fail;
+    for (size_t i = 0; i < p->n_listen; i++) {
+        listen_addr_t la;
+        if (parse_listen(p->listen[i], s->port, &la) != 0) {
+            snprintf(err, errlen, "dns: listen address %s is not an IP address", p->listen[i]);
+            rc = -EINVAL;
+            goto fail;
+        }
+        if ((rc = bind_address(s, &la, i, err, errlen, p->listen[i])) != 0)
+            goto fail;
+    }
+    /* Everything a worker needs exists before any thread runs or any
+     * scraper reads its counters; start only launches threads. */
     uint64_t seed = dnsd_now_us() ^ ((uint64_t)getpid() << 32);
     for (int i = 0; i < s->n_workers; i++) {
-        dnsd_worker_t *w = &s->workers[i];
-        int rc = worker_prepare(w, seed + (uint64_t)i * 0x9e3779b97f4a7c15ull);
-        if (rc != 0)
-            return rc;
+        if ((rc = worker_prepare(&s->workers[i], seed + (uint64_t)i * 0x9e3779b97f4a7c15ull)) != 0) {
+            snprintf(err, errlen, "dns: cannot set up worker %d: %s", i, strerror(-rc));
+            goto fail;
+        }
     }
+    *out = s;
+    return 0;
+fail:
+    if (rc == -ENOMEM)
+        snprintf(err, errlen, "dns: out of memory");
+    dnsd_server_free(&s);
+    return rc;
+}
+
+int dnsd_server_start(dnsd_server_t *s)
+{
     for (int i = 0; i < s->n_workers; i++) {
         dnsd_worker_t *w = &s->workers[i];
         int rc = pthread_create(&w->thread, NULL, worker_main, w);

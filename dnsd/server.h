@@ -7,9 +7,10 @@
  * timeout and a connection limit, and its own forwarder. Answers come from
  * the live zone version (zonedb, RCU) without locks or allocation.
  *
- * Lifecycle: dnsd_server_bind() creates every socket (call it before
- * dropping privileges; port 53 needs root), dnsd_server_start() starts the
- * threads, dnsd_server_free() stops and frees. Only the thread that created
+ * Lifecycle: dnsd_server_bind() creates every socket and every worker's
+ * state (call it before dropping privileges; port 53 needs root),
+ * dnsd_server_start() only starts the threads, dnsd_server_free() stops and
+ * frees. Only the thread that created
  * the server calls these. dnsd_server_stats() may be called from any thread. */
 #ifndef MDNS_DNSD_SERVER_H
 #define MDNS_DNSD_SERVER_H

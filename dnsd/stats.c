@@ -1,5 +1,8 @@
 #include "dnsd/stats.h"
 
+#include <stdio.h>
+
+#include "common/prom.h"
 #include "zone/snapshot.h"
 
 const uint32_t dnsd_lat_bounds_us[DNSD_LAT_BUCKETS] = {
@@ -66,47 +69,48 @@ static const char *const rcode_names[RC_SLOTS] = {"NOERROR",  "FORMERR", "SERVFA
 
 static void counter(buf_t *out, const char *name, const char *help, uint64_t v)
 {
-    buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
-               (unsigned long long)v);
+    prom_metric(out, name, "counter", help, NULL, (double)v);
 }
 
 static void latency_histogram(const dnsd_stats_t *s, buf_t *out)
 {
     const char *n = "mesosdnsd_dns_answer_duration_seconds";
-    buf_printf(out,
-               "# HELP %s Time from receiving a query to sending its answer.\n"
-               "# TYPE %s histogram\n",
-               n, n);
+    prom_family(out, n, "histogram", "Time from receiving a query to sending its answer.");
+    char name[64], le[32];
+    snprintf(name, sizeof name, "%s_bucket", n);
     uint64_t cum = 0;
     for (int i = 0; i < DNSD_LAT_BUCKETS; i++) {
         cum += s->lat_bucket[i];
-        buf_printf(out, "%s_bucket{le=\"%g\"} %llu\n", n, dnsd_lat_bounds_us[i] / 1e6,
-                   (unsigned long long)cum);
+        snprintf(le, sizeof le, "le=\"%g\"", dnsd_lat_bounds_us[i] / 1e6);
+        prom_sample(out, name, le, (double)cum);
     }
     cum += s->lat_bucket[DNSD_LAT_BUCKETS];
-    buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.6f\n%s_count %llu\n", n,
-               (unsigned long long)cum, n, s->lat_sum_us / 1e6, n,
-               (unsigned long long)s->lat_count);
+    prom_sample(out, name, "le=\"+Inf\"", (double)cum);
+    snprintf(name, sizeof name, "%s_sum", n);
+    prom_sample(out, name, NULL, (double)s->lat_sum_us / 1e6);
+    snprintf(name, sizeof name, "%s_count", n);
+    prom_sample(out, name, NULL, (double)s->lat_count);
 }
 
 void dnsd_stats_prometheus(const dnsd_stats_t *s, const fwd_stats_t *fwd, buf_t *out)
 {
+    char label[32];
     const char *q = "mesosdnsd_dns_queries_total";
-    buf_printf(out,
-               "# HELP %s DNS queries received, by transport.\n# TYPE %s counter\n"
-               "%s{transport=\"udp\"} %llu\n%s{transport=\"tcp\"} %llu\n",
-               q, q, q, (unsigned long long)s->udp_queries, q,
-               (unsigned long long)s->tcp_queries);
+    prom_family(out, q, "counter", "DNS queries received, by transport.");
+    prom_sample(out, q, "transport=\"udp\"", (double)s->udp_queries);
+    prom_sample(out, q, "transport=\"tcp\"", (double)s->tcp_queries);
     q = "mesosdnsd_dns_answers_by_qtype_total";
-    buf_printf(out, "# HELP %s DNS answers sent, by query type.\n# TYPE %s counter\n", q, q);
-    for (int i = 0; i < QT_SLOTS; i++)
-        buf_printf(out, "%s{qtype=\"%s\"} %llu\n", q, qtype_names[i],
-                   (unsigned long long)s->qtype[i]);
+    prom_family(out, q, "counter", "DNS answers sent, by query type.");
+    for (int i = 0; i < QT_SLOTS; i++) {
+        snprintf(label, sizeof label, "qtype=\"%s\"", qtype_names[i]);
+        prom_sample(out, q, label, (double)s->qtype[i]);
+    }
     q = "mesosdnsd_dns_answers_by_rcode_total";
-    buf_printf(out, "# HELP %s DNS answers sent, by response code.\n# TYPE %s counter\n", q, q);
-    for (int i = 0; i < RC_SLOTS; i++)
-        buf_printf(out, "%s{rcode=\"%s\"} %llu\n", q, rcode_names[i],
-                   (unsigned long long)s->rcode[i]);
+    prom_family(out, q, "counter", "DNS answers sent, by response code.");
+    for (int i = 0; i < RC_SLOTS; i++) {
+        snprintf(label, sizeof label, "rcode=\"%s\"", rcode_names[i]);
+        prom_sample(out, q, label, (double)s->rcode[i]);
+    }
     counter(out, "mesosdnsd_dns_dropped_total", "Queries dropped without an answer.", s->dropped);
     counter(out, "mesosdnsd_dns_truncated_total", "Answers cut to fit (TC).", s->truncated);
     counter(out, "mesosdnsd_dns_forwarded_total", "Queries handed to the forwarder.",
@@ -114,12 +118,10 @@ void dnsd_stats_prometheus(const dnsd_stats_t *s, const fwd_stats_t *fwd, buf_t 
     counter(out, "mesosdnsd_dns_recursion_refused_total",
             "Outside names refused: client not in allowRecursion.", s->recursion_refused);
     const char *t = "mesosdnsd_dns_tcp_connections_total";
-    buf_printf(out,
-               "# HELP %s TCP connections, by outcome.\n# TYPE %s counter\n"
-               "%s{result=\"accepted\"} %llu\n%s{result=\"rejected\"} %llu\n"
-               "%s{result=\"idle_timeout\"} %llu\n",
-               t, t, t, (unsigned long long)s->tcp_accepted, t,
-               (unsigned long long)s->tcp_rejected, t, (unsigned long long)s->tcp_timeouts);
+    prom_family(out, t, "counter", "TCP connections, by outcome.");
+    prom_sample(out, t, "result=\"accepted\"", (double)s->tcp_accepted);
+    prom_sample(out, t, "result=\"rejected\"", (double)s->tcp_rejected);
+    prom_sample(out, t, "result=\"idle_timeout\"", (double)s->tcp_timeouts);
     latency_histogram(s, out);
     if (!fwd)
         return;

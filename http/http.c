@@ -36,7 +36,7 @@
 #define HTTP_THREADS          2
 #define HTTP_MAX_CONNS        256
 #define HTTP_MAX_CONNS_PER_IP 64
-#define HTTP_TIMEOUT_S        10          /* idle or stalled connection */
+#define HTTP_TIMEOUT_S        10          /* idle or stalled connection, by default */
 #define HTTP_TRIM_AFTER       (8u << 20)  /* see free_big() */
 #define HTTP_CONN_MEMORY      (32 * 1024) /* request line + headers */
 
@@ -428,12 +428,13 @@ int http_server_start(const http_params_t *p, http_server_t **out, char *err, si
     if (rc < 0)
         goto fail;
     s->port = bound_port(fd);
+    unsigned timeout_s = p->conn_timeout_s ? p->conn_timeout_s : HTTP_TIMEOUT_S;
     s->mhd = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request,
         s, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s, MHD_OPTION_LISTEN_SOCKET, fd,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)HTTP_MAX_CONNS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned)HTTP_MAX_CONNS_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
+        (unsigned)HTTP_MAX_CONNS_PER_IP, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY, MHD_OPTION_URI_LOG_CALLBACK,
         on_uri, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION,
         on_connection, s, MHD_OPTION_END);

@@ -22,8 +22,12 @@
 #include "zone/gen.h"
 #include "zone/zonedb.h"
 
-/* A /metrics section: appends Prometheus text exposition lines ("# HELP",
- * "# TYPE", samples) for one layer's counters to `out`. */
+/* A /metrics section: appends one layer's families to `out` with the
+ * common/prom.h writer. A family appears once in /metrics, whole: a section
+ * must not render a family that another section, or http/ itself, renders
+ * (http/ writes mesosdnsd_build_info, the live zone's mesosdnsd_zone_published,
+ * _serial, _records, _snapshot_bytes and _published_timestamp_seconds, and the
+ * mesosdnsd_http_* and process_* families). */
 typedef void (*http_metrics_fn)(void *ctx, buf_t *out);
 
 /* Readiness of the layers: returns false and fills `why` when not ready. */
@@ -42,6 +46,9 @@ typedef struct http_params {
     /* DNS port actually bound, for the BIND snippets (0: cfg->port; set it
      * when cfg->port is 0 and the kernel picked one). */
     uint16_t dns_port;
+    /* Seconds a connection may sit idle, or stalled mid-request, before it
+     * is closed (0: 10 s; tests use 1 s). */
+    unsigned conn_timeout_s;
 } http_params_t;
 
 typedef struct http_server http_server_t;

@@ -2,29 +2,15 @@
 #include "http/ops.h"
 
 #include <dirent.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <urcu/urcu-memb.h>
 
+#include "common/prom.h"
 #include "http/page.h"
 #include "zone/snapshot.h"
 #include "zone/zonedb.h"
-
-void http_ops_metric(buf_t *out, const char *name, const char *type, const char *help,
-                     const char *labels, double value)
-{
-    if (help)
-        buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-    buf_puts(out, name);
-    if (labels && *labels)
-        buf_printf(out, "{%s}", labels);
-    if (value == floor(value) && fabs(value) < 1e15)
-        buf_printf(out, " %.0f\n", value);
-    else
-        buf_printf(out, " %.15g\n", value);
-}
 
 static void text_done(http_resp_t *r, const char *ctype)
 {
@@ -36,19 +22,11 @@ static void text_done(http_resp_t *r, const char *ctype)
     r->ctype = ctype;
 }
 
-/* A gauge of the live zone, unless a section already has that family
- * (zone_updater_prometheus renders some of the same names): a family may
- * appear only once in an exposition. */
-static void zone_gauge(buf_t *b, const char *sections, const char *name, const char *help,
-                       double value)
-{
-    char type[128];
-    snprintf(type, sizeof type, "# TYPE %s ", name);
-    if (!strstr(sections, type))
-        http_ops_metric(b, name, "gauge", help, NULL, value);
-}
-
-static void zone_metrics(const http_ctx_t *c, buf_t *b, const char *sections)
+/* The gauges of the live zone version, read here from zonedb rather than
+ * from the updater's last build, so they describe what is being served. The
+ * updater's section adds the build counters (zone_updater_prometheus); each
+ * mesosdnsd_zone_* family comes from exactly one of the two. */
+static void zone_metrics(const http_ctx_t *c, buf_t *b)
 {
     bool have = false;
     uint32_t serial = 0;
@@ -65,24 +43,26 @@ static void zone_metrics(const http_ctx_t *c, buf_t *b, const char *sections)
     }
     urcu_memb_read_unlock();
 
-    zone_gauge(b, sections, "mesosdnsd_zone_published",
-               "Whether a zone is published (1) or not yet (0).", have);
+    prom_metric(b, "mesosdnsd_zone_published", "gauge",
+                "Whether a zone is published (1) or not yet (0).", NULL, have);
     if (!have)
         return;
-    zone_gauge(b, sections, "mesosdnsd_zone_serial", "SOA serial of the published zone.", serial);
-    zone_gauge(b, sections, "mesosdnsd_zone_records",
-               "Records in the published zone, SOA and NS included.", (double)records);
-    zone_gauge(b, sections, "mesosdnsd_zone_snapshot_bytes",
-               "Memory held by the published zone snapshot.", (double)bytes);
-    zone_gauge(b, sections, "mesosdnsd_zone_published_timestamp_seconds",
-               "When the published zone content last changed (Unix time).",
-               (double)published_ms / 1000.0);
+    prom_metric(b, "mesosdnsd_zone_serial", "gauge", "SOA serial of the published zone.", NULL,
+                serial);
+    prom_metric(b, "mesosdnsd_zone_records", "gauge",
+                "Records in the published zone, SOA and NS included.", NULL, (double)records);
+    prom_metric(b, "mesosdnsd_zone_snapshot_bytes", "gauge",
+                "Memory held by the published zone snapshot.", NULL, (double)bytes);
+    prom_metric(b, "mesosdnsd_zone_published_timestamp_seconds", "gauge",
+                "When the published zone content last changed (Unix time).", NULL,
+                (double)published_ms / 1000.0);
 }
 
 static void http_metrics(const http_ctx_t *c, buf_t *b)
 {
     const http_counters_t *k = c->counters;
-    bool first = true;
+    const char *req = "mesosdnsd_http_requests_total";
+    prom_family(b, req, "counter", "HTTP requests answered, by endpoint and status code.");
     for (int ep = 0; ep < HTTP_EP_COUNT; ep++) {
         for (int cs = 0; cs < HTTP_CS_COUNT; cs++) {
             uint64_t n = __atomic_load_n(&k->requests[ep][cs], __ATOMIC_RELAXED);
@@ -96,16 +76,13 @@ static void http_metrics(const http_ctx_t *c, buf_t *b)
                 snprintf(code, sizeof code, "other");
             snprintf(labels, sizeof labels, "endpoint=\"%s\",code=\"%s\"",
                      http_route_ep_name((enum http_ep)ep), code);
-            http_ops_metric(b, "mesosdnsd_http_requests_total", "counter",
-                            first ? "HTTP requests answered, by endpoint and status code." : NULL,
-                            labels, (double)n);
-            first = false;
+            prom_sample(b, req, labels, (double)n);
         }
     }
-    http_ops_metric(b, "mesosdnsd_http_connections", "gauge", "Open HTTP connections.", NULL,
-                    (double)__atomic_load_n(&k->conns_open, __ATOMIC_RELAXED));
-    http_ops_metric(b, "mesosdnsd_http_connections_total", "counter", "HTTP connections accepted.",
-                    NULL, (double)__atomic_load_n(&k->conns_total, __ATOMIC_RELAXED));
+    prom_metric(b, "mesosdnsd_http_connections", "gauge", "Open HTTP connections.", NULL,
+                (double)__atomic_load_n(&k->conns_open, __ATOMIC_RELAXED));
+    prom_metric(b, "mesosdnsd_http_connections_total", "counter", "HTTP connections accepted.",
+                NULL, (double)__atomic_load_n(&k->conns_total, __ATOMIC_RELAXED));
 }
 
 /* The standard process_* metrics, from /proc (Linux). */
@@ -126,14 +103,13 @@ static void process_metrics(buf_t *b)
                     "%*d %*d %llu %lu %ld",
                     &utime, &stime, &start, &vsize, &rss) == 5) {
         double hz = (double)sysconf(_SC_CLK_TCK);
-        http_ops_metric(b, "process_cpu_seconds_total", "counter",
-                        "Total user and system CPU time spent in seconds.", NULL,
-                        (double)(utime + stime) / hz);
-        http_ops_metric(b, "process_resident_memory_bytes", "gauge",
-                        "Resident memory size in bytes.", NULL,
-                        (double)rss * (double)sysconf(_SC_PAGESIZE));
-        http_ops_metric(b, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
-                        NULL, (double)vsize);
+        prom_metric(b, "process_cpu_seconds_total", "counter",
+                    "Total user and system CPU time spent in seconds.", NULL,
+                    (double)(utime + stime) / hz);
+        prom_metric(b, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.",
+                    NULL, (double)rss * (double)sysconf(_SC_PAGESIZE));
+        prom_metric(b, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.",
+                    NULL, (double)vsize);
         unsigned long long btime = 0;
         char line[256];
         FILE *s = fopen("/proc/stat", "re");
@@ -143,9 +119,9 @@ static void process_metrics(buf_t *b)
         if (s)
             fclose(s);
         if (btime)
-            http_ops_metric(b, "process_start_time_seconds", "gauge",
-                            "Start time of the process since unix epoch in seconds.", NULL,
-                            (double)btime + (double)start / hz);
+            prom_metric(b, "process_start_time_seconds", "gauge",
+                        "Start time of the process since unix epoch in seconds.", NULL,
+                        (double)btime + (double)start / hz);
     }
     DIR *d = opendir("/proc/self/fd");
     if (d) {
@@ -153,8 +129,8 @@ static void process_metrics(buf_t *b)
         while (readdir(d))
             fds++;
         closedir(d);
-        http_ops_metric(b, "process_open_fds", "gauge", "Number of open file descriptors.", NULL,
-                        (double)(fds - 2)); /* minus "." and ".." */
+        prom_metric(b, "process_open_fds", "gauge", "Number of open file descriptors.", NULL,
+                    (double)(fds - 2)); /* minus "." and ".." */
     }
 }
 
@@ -163,16 +139,10 @@ void http_ops_metrics(const http_ctx_t *c, http_resp_t *r)
     buf_t *b = &r->body;
     char labels[64];
     snprintf(labels, sizeof labels, "version=\"%s\"", MDNS_VERSION);
-    http_ops_metric(b, "mesosdnsd_build_info", "gauge", "Version of mesos-dnsd.", labels, 1);
-    buf_t sections = BUF_INIT;
-    buf_puts(&sections, ""); /* data is never NULL below */
+    prom_metric(b, "mesosdnsd_build_info", "gauge", "Version of mesos-dnsd.", labels, 1);
+    zone_metrics(c, b);
     for (int i = 0; i < HTTP_MAX_METRICS && c->p->metrics[i]; i++)
-        c->p->metrics[i](c->p->metrics_ctx[i], &sections);
-    zone_metrics(c, b, sections.data ? sections.data : "");
-    buf_append(b, sections.data, sections.len);
-    if (buf_error(&sections) != 0)
-        b->err = sections.err;
-    buf_release(&sections);
+        c->p->metrics[i](c->p->metrics_ctx[i], b);
     http_metrics(c, b);
     process_metrics(b);
     text_done(r, HTTP_CT_PROM);

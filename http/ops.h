@@ -6,7 +6,9 @@
 
 #include "http/resp.h"
 
-/* Zone gauges, the params' metric sections, HTTP counters, process stats. */
+/* The live zone's gauges (mesosdnsd_zone_published, _serial, _records,
+ * _snapshot_bytes, _published_timestamp_seconds), the params' metric
+ * sections, HTTP counters, process stats. */
 void http_ops_metrics(const http_ctx_t *c, http_resp_t *r);
 /* 200 "ok" while the process serves HTTP. */
 void http_ops_healthz(const http_ctx_t *c, http_resp_t *r);
@@ -16,10 +18,5 @@ void http_ops_readyz(const http_ctx_t *c, http_resp_t *r);
 /* The page listing frameworks, tasks and names (static; its script reads
  * /v1/enumerate; ?q=text presets the filter). */
 void http_ops_page(const http_ctx_t *c, http_resp_t *r);
-
-/* One sample line "name{labels} value\n" preceded by HELP/TYPE when `help`
- * is not NULL; for sections written by other layers too. */
-void http_ops_metric(buf_t *out, const char *name, const char *type, const char *help,
-                     const char *labels, double value);
 
 #endif

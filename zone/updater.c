@@ -11,6 +11,7 @@
 #include "common/arena.h"
 #include "common/errcode.h"
 #include "common/log.h"
+#include "common/prom.h"
 #include "zone/hostcache.h"
 
 #define HOSTCACHE_TTL_S     300
@@ -24,12 +25,12 @@ struct zone_updater {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    model_t *pending; /* newest model not yet built (a reference) */
-    model_t *last;    /* model of the last build, for label changes */
-    char *dcos_label; /* current label, NULL = none */
-    bool relabel;     /* rebuild `last` with a new label */
+    model_t *pending;     /* newest model not yet built (a reference) */
+    model_t *last;        /* model of the last build, for label changes */
+    char *dcos_label;     /* current label, NULL = none */
+    bool relabel;         /* rebuild `last` with a new label */
     bool busy, stop;
-    hostcache_t *cache; /* updater thread only */
+    hostcache_t *cache;   /* updater thread only */
     zone_updater_stats_t stats;
 };
 
@@ -107,13 +108,14 @@ static void log_gen_stats(const zone_gen_stats_t *st)
     if (st->name_too_long)
         log_warn("zone: %zu name(s) over 255 octets dropped (e.g. %s)", st->name_too_long, ex);
     if (st->invalid_name)
-        log_warn("zone: %zu name(s) that cannot be DNS names left out (e.g. %s)", st->invalid_name,
-                 ex);
+        log_warn("zone: %zu name(s) that cannot be DNS names left out (e.g. %s)",
+                 st->invalid_name, ex);
     if (st->unresolved)
         log_warn("zone: %zu host name(s) did not resolve; their records are left out (e.g. %s)",
                  st->unresolved, ex);
     if (st->tasks_no_ip)
-        log_debug("zone: %zu running task(s) have no IP from any IPSources entry", st->tasks_no_ip);
+        log_debug("zone: %zu running task(s) have no IP from any IPSources entry",
+                  st->tasks_no_ip);
 }
 
 /* Build and publish one model; runs on the updater thread, unlocked. */
@@ -293,25 +295,16 @@ void zone_updater_prometheus(zone_updater_t *u, buf_t *out)
 {
     zone_updater_stats_t s;
     zone_updater_stats(u, &s);
-    static const char *const fmt_g = "# HELP %s %s\n# TYPE %s gauge\n%s %.15g\n";
-    static const char *const fmt_c = "# HELP %s %s\n# TYPE %s counter\n%s %llu\n";
-#define GAUGE(n, h, v)   buf_printf(out, fmt_g, n, h, n, n, (double)(v))
-#define COUNTER(n, h, v) buf_printf(out, fmt_c, n, h, n, n, (unsigned long long)(v))
-    buf_printf(out,
-               "# HELP mesosdnsd_zone_serial SOA serial of the live zone.\n"
-               "# TYPE mesosdnsd_zone_serial gauge\nmesosdnsd_zone_serial %u\n",
-               s.serial);
-    GAUGE("mesosdnsd_zone_records", "Records in the live zone.", s.records);
-    GAUGE("mesosdnsd_zone_snapshot_bytes", "Memory held by the live zone snapshot.",
-          s.snapshot_bytes);
-    COUNTER("mesosdnsd_zone_builds_total", "Zone snapshots built.", s.builds);
-    COUNTER("mesosdnsd_zone_publishes_total", "Snapshots published (content changed).",
-            s.publishes);
-    COUNTER("mesosdnsd_zone_build_failures_total", "Zone builds that failed.", s.failures);
-    GAUGE("mesosdnsd_zone_last_build_duration_seconds",
-          "Resolve + generate + index time of the last build.", s.last_build_s);
-    GAUGE("mesosdnsd_zone_last_build_timestamp_seconds", "Unix time the last build finished.",
-          s.last_build_ms / 1000.0);
-#undef GAUGE
-#undef COUNTER
+    /* The live zone's serial, records and size are http/'s gauges (read
+     * from zonedb); this section has the builder's own figures only. */
+    prom_metric(out, "mesosdnsd_zone_builds_total", "counter", "Zone snapshots built.", NULL,
+                (double)s.builds);
+    prom_metric(out, "mesosdnsd_zone_publishes_total", "counter",
+                "Snapshots published (content changed).", NULL, (double)s.publishes);
+    prom_metric(out, "mesosdnsd_zone_build_failures_total", "counter", "Zone builds that failed.",
+                NULL, (double)s.failures);
+    prom_metric(out, "mesosdnsd_zone_last_build_duration_seconds", "gauge",
+                "Resolve + generate + index time of the last build.", NULL, s.last_build_s);
+    prom_metric(out, "mesosdnsd_zone_last_build_timestamp_seconds", "gauge",
+                "Unix time the last build finished.", NULL, (double)s.last_build_ms / 1000.0);
 }

@@ -20,9 +20,9 @@
 
 typedef struct zone_updater_params {
     zonedb_t *db;
-    const zone_gen_cfg_t *gen; /* must outlive the updater */
-    zone_soa_params_t soa;     /* strings must outlive the updater */
-    const char *dcos_label;    /* initial DC/OS cluster-ID label, NULL = none */
+    const zone_gen_cfg_t *gen;   /* must outlive the updater */
+    zone_soa_params_t soa;       /* strings must outlive the updater */
+    const char *dcos_label;      /* initial DC/OS cluster-ID label, NULL = none */
     /* Called on the updater thread after each publish of a new serial
      * (e.g. to send NOTIFY); may be NULL. Must not block. */
     void (*on_publish)(void *ctx, uint32_t serial);
@@ -38,14 +38,14 @@ typedef struct zone_updater_params {
 } zone_updater_params_t;
 
 typedef struct zone_updater_stats {
-    uint64_t builds;         /* snapshots built */
-    uint64_t publishes;      /* of which published (content changed) */
-    uint64_t failures;       /* builds that failed (out of memory) */
-    uint32_t serial;         /* live serial, 0 before the first publish */
-    uint64_t records;        /* records in the live zone */
-    uint64_t snapshot_bytes; /* memory of the live snapshot */
-    double last_build_s;     /* duration of the last build (resolve + generate + index) */
-    int64_t last_build_ms;   /* CLOCK_REALTIME ms when the last build finished */
+    uint64_t builds;          /* snapshots built */
+    uint64_t publishes;       /* of which published (content changed) */
+    uint64_t failures;        /* builds that failed (out of memory) */
+    uint32_t serial;          /* live serial, 0 before the first publish */
+    uint64_t records;         /* records in the live zone */
+    uint64_t snapshot_bytes;  /* memory of the live snapshot */
+    double last_build_s;      /* duration of the last build (resolve + generate + index) */
+    int64_t last_build_ms;    /* CLOCK_REALTIME ms when the last build finished */
 } zone_updater_stats_t;
 
 typedef struct zone_updater zone_updater_t;
@@ -61,7 +61,10 @@ void zone_updater_set_dcos_label(zone_updater_t *u, const char *label);
  * Returns true when idle (tests and benchmarks use it). */
 bool zone_updater_wait_idle(zone_updater_t *u, int timeout_ms);
 void zone_updater_stats(zone_updater_t *u, zone_updater_stats_t *out);
-/* Append the stats as Prometheus text exposition (mesosdnsd_zone_*). */
+/* Append the builder's figures as Prometheus text exposition:
+ * mesosdnsd_zone_builds_total, _publishes_total, _build_failures_total,
+ * _last_build_duration_seconds, _last_build_timestamp_seconds. (The live
+ * zone's serial, records and size are http/'s families.) */
 void zone_updater_prometheus(zone_updater_t *u, buf_t *out);
 /* Stop the thread and free. NULL-safe; sets *u NULL. */
 void zone_updater_stop(zone_updater_t **u);

@@ -124,8 +124,10 @@ def _launch(tmp_path, state_file, config):
         json.dump(cfg, f, indent=1)
     log_path = cfg_path[:-5] + ".log"
     log = open(log_path, "w")
-    proc = subprocess.Popen([MDNSD_BIN, "-config", cfg_path, "--state-file", state_file,
-                             "-v", "1"], stdout=log, stderr=subprocess.STDOUT)
+    argv = [MDNSD_BIN, "-config", cfg_path, "-v", "1"]
+    if state_file:  # None: read the cluster from `masters` / `zk` in config
+        argv += ["--state-file", state_file]
+    proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
     log.close()
     d = Daemon(proc, dns_port, http_port, cfg_path, log_path, cfg)
 
@@ -248,16 +250,16 @@ controls {{ }};
 """
 
 
-def start_named(tmp_path, body, files=None, options="", name="named"):
-    """Start a real named in the foreground (-g) on a free port with
-    named_conf(...body...) and `files` (name -> text) in its own directory;
-    wait until it answers. Returns a Named."""
+def start_named(tmp_path, body, files=None, options="", name="named", port=None):
+    """Start a real named in the foreground (-g) on `port` (default: a free
+    one) with named_conf(...body...) and `files` (name -> text) in its own
+    directory; wait until it answers. Returns a Named."""
     workdir = os.path.join(str(tmp_path), f"{name}-{free_port()}")
     os.makedirs(workdir)
     for fname, text in (files or {}).items():
         with open(os.path.join(workdir, fname), "w") as f:
             f.write(text)
-    port = free_port()
+    port = port or free_port()
     conf = os.path.join(workdir, "named.conf")
     with open(conf, "w") as f:
         f.write(named_conf(workdir, port, body, options))

@@ -57,7 +57,7 @@ static void test_prometheus(void **state)
     expect_line(b.data, "mesosdnsd_dns_answer_duration_seconds_bucket{le=\"5e-05\"} 4");
     expect_line(b.data, "mesosdnsd_dns_answer_duration_seconds_bucket{le=\"2\"} 4");
     expect_line(b.data, "mesosdnsd_dns_answer_duration_seconds_bucket{le=\"+Inf\"} 6");
-    expect_line(b.data, "mesosdnsd_dns_answer_duration_seconds_sum 6.000120");
+    expect_line(b.data, "mesosdnsd_dns_answer_duration_seconds_sum 6.00012");
     expect_line(b.data, "mesosdnsd_dns_answer_duration_seconds_count 6");
     assert_null(strstr(b.data, "mesosdnsd_upstream_")); /* no forwarder */
     buf_release(&b);

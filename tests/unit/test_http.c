@@ -9,7 +9,6 @@
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <openssl/sha.h>
@@ -24,8 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <urcu/urcu-memb.h>
@@ -35,6 +32,7 @@
 #include "common/buf.h"
 #include "config/config.h"
 #include "discovery/state_parse.h"
+#include "dnsd/stats.h"
 #include "http/http.h"
 #include "zone/hostcache.h"
 #include "zone/snapshot.h"
@@ -60,6 +58,11 @@ static struct {
     model_ip_t ns_ip;
     model_t *model;
     zonedb_t *db1, *db2;
+    zonedb_t *db_upd;     /* the updater's zone (its section of /metrics) */
+    zone_updater_t *upd;  /* a real updater, one model built */
+    int64_t upd_built_ms; /* CLOCK_REALTIME before that build */
+    dnsd_stats_t dns;     /* counters rendered by the real DNS section */
+    fwd_stats_t fwd;
     http_params_t p1, p2;
     http_server_t *s1, *s2;
     uint16_t port1, port2;
@@ -115,6 +118,13 @@ static void publish(zonedb_t *db, const zone_gen_cfg_t *gen, const config_t *c, 
     hostcache_free(&hc);
 }
 
+static int64_t real_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static uint32_t live_serial(zonedb_t *db)
 {
     urcu_memb_read_lock();
@@ -132,14 +142,18 @@ static void metrics_section(void *ctx, buf_t *out)
                   "test_layer_events_total 42\n");
 }
 
-/* A section that renders a family /metrics also derives from the live
- * zone (as zone_updater_prometheus does): it must appear once. */
-static void zone_section(void *ctx, buf_t *out)
+/* The sections the daemon wires (main.c), rendered by the real layers:
+ * with them /metrics must still hold each family once. */
+static void updater_section(void *ctx, buf_t *out)
 {
     (void)ctx;
-    buf_puts(out, "# HELP mesosdnsd_zone_records Records in the live zone.\n"
-                  "# TYPE mesosdnsd_zone_records gauge\n"
-                  "mesosdnsd_zone_records 12345\n");
+    zone_updater_prometheus(T.upd, out);
+}
+
+static void dns_section(void *ctx, buf_t *out)
+{
+    (void)ctx;
+    dnsd_stats_prometheus(&T.dns, &T.fwd, out);
 }
 
 static bool ready_cb(void *ctx, char *why, size_t whylen)
@@ -184,9 +198,30 @@ static int setup(void **state)
     task_hash("nginx.1", h);
     snprintf(T.nginx1, sizeof T.nginx1, "nginx-%s-s1", h);
 
-    T.p1 = (http_params_t){.cfg = &T.cfg1, .db = T.db1, .gen = &T.gen1};
+    /* One build by a real updater, into its own zonedb. */
+    T.db_upd = zonedb_new();
+    zone_updater_params_t up = {.db = T.db_upd, .gen = &T.gen1};
+    up.soa = (zone_soa_params_t){T.cfg1.soa_mname, T.cfg1.soa_rname,  T.cfg1.soa_refresh,
+                                 T.cfg1.soa_retry, T.cfg1.soa_expire, T.cfg1.soa_minttl,
+                                 T.cfg1.ttl};
+    T.upd = zone_updater_start(&up);
+    if (!T.upd)
+        return -1;
+    T.upd_built_ms = real_ms();
+    model_t *m = model_ref(T.model);
+    zone_updater_submit(T.upd, &m);
+    if (!zone_updater_wait_idle(T.upd, 20000))
+        return -1;
+    T.dns.udp_queries = 7;
+    T.dns.tcp_queries = 3;
+    T.fwd.forwarded = 5;
+
+    /* 1 s connection timeout: test_idle_timeout and the junk of
+     * test_garbage need not wait the 10 s default. */
+    T.p1 = (http_params_t){.cfg = &T.cfg1, .db = T.db1, .gen = &T.gen1, .conn_timeout_s = 1};
     T.p1.metrics[0] = metrics_section;
-    T.p1.metrics[1] = zone_section;
+    T.p1.metrics[1] = updater_section;
+    T.p1.metrics[2] = dns_section;
     T.p2 = (http_params_t){.cfg = &T.cfg2, .db = T.db2, .gen = &T.gen2, .ready = ready_cb};
     if (http_server_start(&T.p1, &T.s1, err, sizeof err) != 0 ||
         http_server_start(&T.p2, &T.s2, err, sizeof err) != 0) {
@@ -204,6 +239,8 @@ static int teardown(void **state)
     http_server_stop(&T.s1);
     http_server_stop(&T.s2);
     assert_null(T.s1);
+    zone_updater_stop(&T.upd);
+    zonedb_free(&T.db_upd);
     zonedb_free(&T.db1);
     zonedb_free(&T.db2);
     model_free(&T.model);
@@ -842,49 +879,188 @@ static double sample(const char *text, const char *prefix)
     return -1;
 }
 
-/* Text exposition format 0.0.4: every line is a comment, empty, or
- * `name[{labels}] value`; each TYPE comes once, before its samples. */
+/* ---- the text exposition format 0.0.4, checked ----------------------- */
+
+#define MAX_FAMILIES 128
+
+typedef struct family {
+    char name[96], type[16];
+    bool help, samples;
+} family_t;
+
+typedef struct exposition {
+    family_t f[MAX_FAMILIES];
+    int n, cur; /* cur: the family of the last HELP/TYPE line, -1 none */
+} exposition_t;
+
+/* Format `why` and return it. */
+static const char *say(char *why, size_t wl, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, wl, fmt, ap);
+    va_end(ap);
+    return why;
+}
+
+static int family_find(const exposition_t *e, const char *name, size_t len)
+{
+    for (int i = 0; i < e->n; i++)
+        if (strlen(e->f[i].name) == len && strncmp(e->f[i].name, name, len) == 0)
+            return i;
+    return -1;
+}
+
+/* A "# HELP name ..." or "# TYPE name type" line: NULL or what is wrong. */
+static const char *expo_comment(exposition_t *e, const char *l, bool type, char *why, size_t wl)
+{
+    char name[96], t[16] = "";
+    if (sscanf(l + 7, "%95s %15s", name, t) < 1 || (type && !t[0]))
+        return say(why, wl, "bad comment: %s", l);
+    int i = family_find(e, name, strlen(name));
+    if (i < 0) {
+        if (e->n == MAX_FAMILIES)
+            return "too many families";
+        i = e->n++;
+        memset(&e->f[i], 0, sizeof e->f[i]);
+        snprintf(e->f[i].name, sizeof e->f[i].name, "%s", name);
+    } else if (type && e->f[i].type[0]) {
+        return say(why, wl, "TYPE %s twice", name);
+    } else if (!type && e->f[i].help) {
+        return say(why, wl, "HELP %s twice", name);
+    } else if (e->f[i].samples || i != e->cur) {
+        return say(why, wl, "%s: HELP/TYPE apart from the family's group", name);
+    }
+    if (type) {
+        if (strcmp(t, "counter") && strcmp(t, "gauge") && strcmp(t, "histogram") &&
+            strcmp(t, "summary") && strcmp(t, "untyped"))
+            return say(why, wl, "unknown type: %s", l);
+        snprintf(e->f[i].type, sizeof e->f[i].type, "%s", t);
+    } else {
+        e->f[i].help = true;
+    }
+    e->cur = i;
+    return NULL;
+}
+
+/* The family a sample name belongs to: itself, or for a histogram or
+ * summary the name without _bucket, _sum or _count. */
+static int sample_family(const exposition_t *e, const char *name, size_t len)
+{
+    int i = family_find(e, name, len);
+    if (i >= 0)
+        return i;
+    static const char *const sfx[] = {"_bucket", "_sum", "_count"};
+    for (int k = 0; k < 3; k++) {
+        size_t sl = strlen(sfx[k]);
+        if (len <= sl || strncmp(name + len - sl, sfx[k], sl) != 0)
+            continue;
+        i = family_find(e, name, len - sl);
+        if (i >= 0 && (strcmp(e->f[i].type, "histogram") == 0 ||
+                       (k > 0 && strcmp(e->f[i].type, "summary") == 0)))
+            return i;
+    }
+    return -1;
+}
+
+static const char *expo_sample(exposition_t *e, const char *l, char *why, size_t wl)
+{
+    size_t n = strspn(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_:0123456789");
+    if (n == 0 || (l[0] >= '0' && l[0] <= '9'))
+        return say(why, wl, "bad metric line: %s", l);
+    const char *v = l + n;
+    if (*v == '{') {
+        v = strchr(v, '}');
+        if (!v)
+            return say(why, wl, "bad labels: %s", l);
+        v++;
+    }
+    char *end = (char *)v;
+    if (*v == ' ')
+        strtod(v + 1, &end);
+    if (end <= v + 1 || *end)
+        return say(why, wl, "bad value: %s", l);
+    int i = sample_family(e, l, n);
+    if (i < 0 || !e->f[i].type[0])
+        return say(why, wl, "sample before its TYPE: %s", l);
+    if (i != e->cur)
+        return say(why, wl, "sample apart from its family's group: %s", l);
+    e->f[i].samples = true;
+    return NULL;
+}
+
+/* NULL when `text` is a valid exposition where each family comes once, as
+ * one group: HELP and TYPE at most once and before its samples, every
+ * sample after its family's TYPE and next to the family's other samples.
+ * Otherwise what is wrong, in `why`. */
+static const char *exposition_error(const char *text, char *why, size_t wl)
+{
+    exposition_t *e = calloc(1, sizeof *e);
+    assert_non_null(e);
+    e->cur = -1;
+    char *copy = strdup(text), *save = NULL;
+    const char *err = NULL;
+    for (char *l = strtok_r(copy, "\n", &save); l && !err; l = strtok_r(NULL, "\n", &save)) {
+        if (strncmp(l, "# HELP ", 7) == 0 || strncmp(l, "# TYPE ", 7) == 0)
+            err = expo_comment(e, l, l[2] == 'T', why, wl);
+        else if (l[0] != '#')
+            err = expo_sample(e, l, why, wl);
+    }
+    for (int i = 0; i < e->n && !err; i++)
+        if (!e->f[i].help || !e->f[i].type[0])
+            err = say(why, wl, "%s lacks HELP or TYPE", e->f[i].name);
+    free(copy);
+    free(e);
+    return err;
+}
+
 static void check_exposition(const char *text)
 {
-    char *copy = strdup(text), *save = NULL;
-    char types[64][96];
-    int ntypes = 0;
-    for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-        if (strncmp(l, "# TYPE ", 7) == 0) {
-            char name[96];
-            assert_int_equal(sscanf(l + 7, "%95s", name), 1);
-            for (int i = 0; i < ntypes; i++)
-                if (strcmp(types[i], name) == 0)
-                    fail_msg("TYPE %s twice", name);
-            assert_true(ntypes < 64);
-            strcpy(types[ntypes++], name);
-            continue;
-        }
-        if (l[0] == '#')
-            continue;
-        size_t n = strspn(l, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_:0123456789");
-        if (n == 0)
-            fail_msg("bad metric line: %s", l);
-        const char *v = l + n;
-        if (*v == '{') {
-            v = strchr(v, '}');
-            assert_non_null(v);
-            v++;
-        }
-        if (*v != ' ')
-            fail_msg("bad metric line: %s", l);
-        char *end;
-        strtod(v + 1, &end);
-        if (end == v + 1 || *end)
-            fail_msg("bad value: %s", l);
-        bool typed = false;
-        for (int i = 0; i < ntypes; i++)
-            if (strncmp(l, types[i], strlen(types[i])) == 0)
-                typed = true;
-        if (!typed)
-            fail_msg("sample before its TYPE: %s", l);
-    }
-    free(copy);
+    char why[256];
+    if (exposition_error(text, why, sizeof why))
+        fail_msg("/metrics: %s", why);
+}
+
+/* The checker itself rejects what it must. */
+static void test_exposition_checker(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        /* a family twice (what two layers rendering one name gives) */
+        "# HELP a X.\n# TYPE a gauge\na 1\n# HELP a X.\n# TYPE a gauge\na 2\n",
+        "# HELP a X.\n# TYPE a gauge\n# TYPE a gauge\na 1\n",
+        /* a sample before its TYPE */
+        "a 1\n# HELP a X.\n# TYPE a gauge\n",
+        "# HELP a X.\n# TYPE a gauge\n# HELP b X.\n# TYPE b gauge\nb 1\na 1\n",
+        /* a family split in two groups */
+        "# HELP a X.\n# TYPE a gauge\na 1\n# HELP b X.\n# TYPE b gauge\nb 1\na 2\n",
+        /* _bucket of a gauge */
+        "# HELP a X.\n# TYPE a gauge\na_bucket{le=\"1\"} 1\n",
+        /* not a number */
+        "# HELP a X.\n# TYPE a gauge\na one\n",
+        /* no HELP */
+        "# TYPE a gauge\na 1\n",
+    };
+    char why[256];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (!exposition_error(bad[i], why, sizeof why))
+            fail_msg("accepted:\n%s", bad[i]);
+    const char *good =
+        "# HELP a X.\n# TYPE a counter\na{k=\"1\"} 1\na{k=\"2\"} 2.5\n"
+        "# HELP h X.\n# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\n"
+        "h_sum 3\nh_count 2\n# HELP e X.\n# TYPE e gauge\n";
+    if (exposition_error(good, why, sizeof why))
+        fail_msg("rejected: %s", why);
+}
+
+/* Record count and memory of the live version of `db`. */
+static void live_size(zonedb_t *db, double *records, double *bytes)
+{
+    urcu_memb_read_lock();
+    const zone_version_t *v = zonedb_current(db);
+    *records = v ? (double)zone_snap_record_count(v->snap) : -1;
+    *bytes = v ? (double)zone_snap_memory(v->snap) : -1;
+    urcu_memb_read_unlock();
 }
 
 static void test_metrics(void **state)
@@ -900,18 +1076,33 @@ static void test_metrics(void **state)
     get(T.port1, "/metrics", &r);
     assert_int_equal(r.status, 200);
     assert_string_equal(r.ctype, "text/plain; version=0.0.4; charset=utf-8");
+    /* each family once, although http/ and the updater both write
+     * mesosdnsd_zone_* families */
     check_exposition(r.body.data);
-    assert_true(sample(r.body.data, "mesosdnsd_zone_published") == 1);
-    assert_true(sample(r.body.data, "mesosdnsd_zone_serial") == (double)live_serial(T.db1));
-    assert_true(sample(r.body.data, "mesosdnsd_zone_records") == 12345); /* once */
-    assert_true(sample(r.body.data, "mesosdnsd_zone_snapshot_bytes") > 0);
-    assert_true(sample(r.body.data, "test_layer_events_total") == 42); /* a params section */
-    assert_true(sample(r.body.data,
-                       "mesosdnsd_http_requests_total{endpoint=\"version\",code=\"200\"}") >= 2);
-    assert_true(sample(r.body.data,
-                       "mesosdnsd_http_requests_total{endpoint=\"not_found\",code=\"404\"}") >= 1);
-    assert_true(sample(r.body.data, "process_resident_memory_bytes") > 0);
-    assert_true(sample(r.body.data, "mesosdnsd_http_connections") >= 1);
+    const char *t = r.body.data;
+    double records, bytes;
+    live_size(T.db1, &records, &bytes);
+    /* the live zone's gauges describe the served version (db1), ... */
+    assert_true(sample(t, "mesosdnsd_zone_published") == 1);
+    assert_true(sample(t, "mesosdnsd_zone_serial") == (double)live_serial(T.db1));
+    assert_true(records > 2 && sample(t, "mesosdnsd_zone_records") == records);
+    assert_true(bytes > 0 && sample(t, "mesosdnsd_zone_snapshot_bytes") == bytes);
+    /* ... the build figures come from the updater: one model, built once */
+    assert_true(sample(t, "mesosdnsd_zone_builds_total") == 1);
+    assert_true(sample(t, "mesosdnsd_zone_publishes_total") == 1);
+    assert_true(sample(t, "mesosdnsd_zone_build_failures_total") == 0);
+    double built = sample(t, "mesosdnsd_zone_last_build_timestamp_seconds");
+    assert_true(built >= (double)(T.upd_built_ms / 1000) && built <= (double)real_ms() / 1000.0);
+    assert_true(sample(t, "mesosdnsd_zone_last_build_duration_seconds") >= 0);
+    /* the other sections */
+    assert_true(sample(t, "test_layer_events_total") == 42);
+    assert_true(sample(t, "mesosdnsd_dns_queries_total{transport=\"udp\"}") == 7);
+    assert_true(sample(t, "mesosdnsd_upstream_queries_total") == 5);
+    assert_true(sample(t, "mesosdnsd_http_requests_total{endpoint=\"version\",code=\"200\"}") >= 2);
+    assert_true(sample(t, "mesosdnsd_http_requests_total{endpoint=\"not_found\",code=\"404\"}") >=
+                1);
+    assert_true(sample(t, "process_resident_memory_bytes") > 0);
+    assert_true(sample(t, "mesosdnsd_http_connections") >= 1);
     done(&r);
 }
 
@@ -989,55 +1180,100 @@ static ssize_t read_until_close(int fd, char *buf, size_t len, int ms)
     }
 }
 
-static void raw_exchange(const char *data, size_t len, const char *want_prefix)
+/* Raw requests, each on its own connection, all sent at once and
+ * half-closed: every connection must be closed by the server within
+ * `ms` (answered or not); a `want` prefix is the expected response. */
+typedef struct raw_case {
+    const char *data;
+    size_t len;
+    const char *want; /* NULL: any response, or none */
+} raw_case_t;
+
+#define RAW(s, w)                                                                                  \
+    {                                                                                              \
+        s, sizeof s - 1, w                                                                         \
+    }
+
+static void raw_exchanges(const raw_case_t *c, size_t n, int ms)
 {
-    int fd = connect_to(T.port1);
-    assert_int_equal(send(fd, data, len, MSG_NOSIGNAL), (ssize_t)len);
-    shutdown(fd, SHUT_WR);
-    char buf[4096] = "";
-    ssize_t n = read_until_close(fd, buf, sizeof buf - 1, 15000);
-    close(fd);
-    if (want_prefix) {
-        assert_true(n > 0);
-        buf[n] = '\0';
-        if (strncmp(buf, want_prefix, strlen(want_prefix)) != 0)
-            fail_msg("got %s, want %s...", buf, want_prefix);
+    int fd[32];
+    buf_t got[32];
+    assert_true(n <= 32);
+    for (size_t i = 0; i < n; i++) {
+        fd[i] = connect_to(T.port1);
+        buf_init(&got[i]);
+        assert_int_equal(send(fd[i], c[i].data, c[i].len, MSG_NOSIGNAL), (ssize_t)c[i].len);
+        shutdown(fd[i], SHUT_WR);
+    }
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    size_t open = n;
+    while (open > 0) {
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        int left = ms - (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+        if (left <= 0)
+            break;
+        struct pollfd p[32];
+        for (size_t i = 0; i < n; i++)
+            p[i] = (struct pollfd){.fd = fd[i], .events = POLLIN};
+        if (poll(p, n, left) <= 0)
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            if (fd[i] < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            char b[4096];
+            ssize_t r = recv(fd[i], b, sizeof b, 0);
+            if (r > 0 && got[i].len < 4096) {
+                buf_append(&got[i], b, (size_t)r);
+            } else if (r <= 0) {
+                close(fd[i]);
+                fd[i] = -1;
+                open--;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (fd[i] >= 0)
+            fail_msg("request %zu (%.20s...) still open after %d ms", i, c[i].data, ms);
+        buf_putc(&got[i], '\0');
+        if (c[i].want && strncmp(got[i].data, c[i].want, strlen(c[i].want)) != 0)
+            fail_msg("request %zu: got %s, want %s...", i, got[i].data, c[i].want);
+        buf_release(&got[i]);
     }
 }
 
 static void test_garbage(void **state)
 {
     (void)state;
-    static const char bin[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x00\xff\xfe";
-    static const char *const junk[] = {
-        "GARBAGE\r\n\r\n",
-        "GET\r\n\r\n",
-        "\r\n\r\n\r\n",
-        "GET /v1/version HTTP/9.9\r\n\r\n",
-        "GET /v1/hosts/\x01\x02 HTTP/1.1\r\nHost: x\r\n\r\n",
-        "GET /v1/version HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n",
-        "GET /v1/version HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
-        "GET /v1/version HTTP/1.1\r\n: \r\n\r\n",
-        "GET /%\xff%\xfe HTTP/1.0\r\n\r\n",
-        "GET ? HTTP/1.1\r\nHost: x\r\n\r\n",
+    static const raw_case_t cases[] = {
+        RAW("GARBAGE\r\n\r\n", NULL),
+        RAW("GET\r\n\r\n", NULL),
+        RAW("\r\n\r\n\r\n", NULL),
+        RAW("GET /v1/version HTTP/9.9\r\n\r\n", NULL),
+        RAW("GET /v1/hosts/\x01\x02 HTTP/1.1\r\nHost: x\r\n\r\n", NULL),
+        RAW("GET /v1/version HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", NULL),
+        RAW("GET /v1/version HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+            NULL),
+        RAW("GET /v1/version HTTP/1.1\r\n: \r\n\r\n", NULL),
+        RAW("GET /%\xff%\xfe HTTP/1.0\r\n\r\n", NULL),
+        RAW("GET ? HTTP/1.1\r\nHost: x\r\n\r\n", NULL),
+        RAW("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\x00\xff\xfe", NULL), /* TLS hello */
+        /* a body on GET is ignored */
+        RAW("GET /v1/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            "Content-Length: 5\r\n\r\nhello",
+            "HTTP/1.1 200"),
+        /* a raw NUL (not encoded) inside the target */
+        RAW("GET /v1/hosts/a\0b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", NULL),
+        RAW("POST /v1/axfr HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            "Content-Length: 100000\r\n\r\nabc",
+            "HTTP/1.1 405"),
+        /* an absolute-form target */
+        RAW("GET http://127.0.0.1/v1/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+            "HTTP/1.1 200"),
     };
-    for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++)
-        raw_exchange(junk[i], strlen(junk[i]), NULL);
-    raw_exchange(bin, sizeof bin - 1, NULL);
-    /* a body on GET is ignored */
-    const char get_body[] = "GET /v1/version HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                            "Content-Length: 5\r\n\r\nhello";
-    raw_exchange(get_body, sizeof get_body - 1, "HTTP/1.1 200");
-    /* a raw %00 (not encoded) inside the target */
-    const char nul[] = "GET /v1/hosts/a\0b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
-    raw_exchange(nul, sizeof nul - 1, NULL);
-    const char post[] = "POST /v1/axfr HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-                        "Content-Length: 100000\r\n\r\nabc";
-    raw_exchange(post, sizeof post - 1, "HTTP/1.1 405");
-    /* an absolute-form target */
-    const char abs[] = "GET http://127.0.0.1/v1/version HTTP/1.1\r\nHost: x\r\n"
-                       "Connection: close\r\n\r\n";
-    raw_exchange(abs, sizeof abs - 1, "HTTP/1.1 200");
+    /* Some of these (keep-alive answers, lone CRLFs) are only closed by the
+     * 1 s connection timeout of this server: allow it plus a margin. */
+    raw_exchanges(cases, sizeof cases / sizeof cases[0], 5000);
     expect(T.port1, NULL, "/healthz", NULL, 200, "ok\n");
 }
 
@@ -1062,19 +1298,21 @@ static void test_connection_limits(void **state)
 static void test_idle_timeout(void **state)
 {
     (void)state;
-    /* a half-sent request is dropped after the 10 s connection timeout */
+    /* a half-sent request is dropped after the connection timeout (1 s
+     * on this server): not at once, and not much later */
     int fd = connect_to(T.port1);
     const char part[] = "GET /v1/version HTTP/1.1\r\nHost: x\r\n";
-    assert_int_equal(send(fd, part, sizeof part - 1, MSG_NOSIGNAL), (ssize_t)(sizeof part - 1));
-    char buf[256];
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    ssize_t n = read_until_close(fd, buf, sizeof buf, 20000);
+    assert_int_equal(send(fd, part, sizeof part - 1, MSG_NOSIGNAL), (ssize_t)(sizeof part - 1));
+    char buf[256];
+    ssize_t n = read_until_close(fd, buf, sizeof buf, 10000);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     close(fd);
-    assert_true(n >= 0);
+    assert_int_equal(n, 0); /* closed, without an answer */
     double dt = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    assert_true(dt >= 8.0 && dt <= 15.0);
+    if (dt < 0.9 || dt > 3.0)
+        fail_msg("closed after %.3f s, want about 1 s", dt);
 }
 
 /* ---- readers and a publisher at once (RCU) ----------------------------- */
@@ -1143,71 +1381,6 @@ static void test_concurrent_publish(void **state)
 
 /* ---- the page ---------------------------------------------------------- */
 
-/* Run `argv` with stdout into `out`, at most `secs`; returns exit status. */
-static int run(char *const argv[], buf_t *out, int secs)
-{
-    int pfd[2];
-    assert_int_equal(pipe(pfd), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(pfd[1], 1);
-        int devnull = open("/dev/null", O_WRONLY);
-        dup2(devnull, 2);
-        close(pfd[0]);
-        alarm((unsigned)secs);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    close(pfd[1]);
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(pfd[0], buf, sizeof buf)) > 0)
-        buf_append(out, buf, (size_t)n);
-    close(pfd[0]);
-    int st;
-    waitpid(pid, &st, 0);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static size_t count(const char *s, const char *needle)
-{
-    size_t n = 0;
-    for (const char *p = strstr(s, needle); p; p = strstr(p + 1, needle))
-        n++;
-    return n;
-}
-
-static void chromium(const char *url, const char *what, buf_t *out)
-{
-    char dir[] = "/tmp/test_http_chromium_XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char udd[128];
-    snprintf(udd, sizeof udd, "--user-data-dir=%s", dir);
-    char *argv[] = {"/usr/bin/chromium",
-                    "--headless",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-quic",
-                    "--no-first-run",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--disable-sync",
-                    udd,
-                    "--window-size=1200,800",
-                    "--virtual-time-budget=5000",
-                    (char *)what,
-                    (char *)url,
-                    NULL};
-    int rc = run(argv, out, 60);
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "cannot remove %s\n", dir);
-    if (rc != 0)
-        fail_msg("chromium %s %s: exit %d", what, url, rc);
-}
-
 static void test_page(void **state)
 {
     (void)state;
@@ -1221,41 +1394,8 @@ static void test_page(void **state)
     assert_null(strstr(r.body.data, "https://"));
     assert_non_null(strstr(r.csp, "default-src 'none'"));
     done(&r);
-    if (access("/usr/bin/chromium", X_OK) != 0) {
-        fprintf(stderr, "chromium not installed: page not rendered\n");
-        return;
-    }
-    char url[128];
-    buf_t dom = BUF_INIT;
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/", (unsigned)T.port1);
-    chromium(url, "--dump-dom", &dom);
-    assert_non_null(strstr(dom.data, "data-loaded=\"true\""));
-    char name[128];
-    snprintf(name, sizeof name, "%s.marathon.mesos.", T.nginx1);
-    assert_non_null(strstr(dom.data, name));
-    assert_non_null(strstr(dom.data, "web.marathon.mesos."));
-    assert_non_null(strstr(dom.data, "1 frameworks, 3 tasks"));
-    size_t rows = count(dom.data, "<tr");
-    assert_int_equal(count(dom.data, "<tr hidden"), 0);
-    buf_release(&dom);
-    /* the filter, preset from ?q=: only nginx's rows stay visible */
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/?q=nginx", (unsigned)T.port1);
-    chromium(url, "--dump-dom", &dom);
-    size_t hidden = count(dom.data, " hidden=\"\"");
-    assert_true(hidden > 0);
-    assert_int_equal(count(dom.data, "<tr"), rows);
-    assert_non_null(strstr(dom.data, "(1 tasks) match \"nginx\""));
-    buf_release(&dom);
-    /* a screenshot in the build tree, for people */
-    char cwd[512], shot[600];
-    assert_non_null(getcwd(cwd, sizeof cwd));
-    snprintf(shot, sizeof shot, "--screenshot=%s/http_page.png", cwd);
-    snprintf(url, sizeof url, "http://127.0.0.1:%u/", (unsigned)T.port1);
-    chromium(url, shot, &dom);
-    buf_release(&dom);
-    struct stat st;
-    assert_int_equal(stat(shot + strlen("--screenshot="), &st), 0);
-    assert_true(st.st_size > 1000);
+    /* In a browser (lists the tasks, filters, screenshot):
+     * tests/integration/test_http_page.py. */
 }
 
 /* ---- start-up --------------------------------------------------------- */
@@ -1326,6 +1466,7 @@ int main(void)
         cmocka_unit_test(test_bind_dcos),
         cmocka_unit_test(test_bind_secondary),
         cmocka_unit_test(test_zone_file),
+        cmocka_unit_test(test_exposition_checker),
         cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_ready),
         cmocka_unit_test(test_enumeration_off),

@@ -1,0 +1,35 @@
+/* clock: the project's time sources, in one place.
+ *
+ * Monotonic time for durations and timeouts, real time for what operators
+ * see (metrics timestamps, the SOA serial). Pure, thread-safe (vDSO). */
+#ifndef MDNS_CLOCK_H
+#define MDNS_CLOCK_H
+
+#include <stdint.h>
+#include <time.h>
+
+/* Monotonic microseconds. */
+static inline uint64_t clock_mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Monotonic seconds as a double, for durations in logs and metrics. */
+static inline double clock_mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Unix time in milliseconds. */
+static inline int64_t clock_real_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+#endif

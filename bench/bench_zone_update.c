@@ -23,13 +23,16 @@
  * from colder places (in a VM with free page reporting, from the host).
  *
  * Like the updater (zone_updater_params_t.release_after_build false), the
- * memory a build frees is kept for the next one (arena_pages_keep);
- * --release gives it back after every build instead.
+ * memory a build frees is kept for the next one (arena_pages_keep: as much
+ * as the build before used, + 1/8; the first build 128 bytes per expected
+ * record); --release gives it back after every build instead. The column
+ * label shows the MiB kept after each build.
  *
  * Usage: bench_zone_update [--reps N] [--gap S] [--release] [--config FILE]
  *                          STATE_FILE
  * Figures are reported, never asserted. */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +43,7 @@
 #include "common/arena.h"
 #include "config/config.h"
 #include "discovery/state_parse.h"
+#include "zone/builder.h"
 #include "zone/gen.h"
 #include "zone/hostcache.h"
 #include "zone/snapshot.h"
@@ -261,11 +265,16 @@ int main(int argc, char **argv)
         printf("-----------------|");
     printf("--------|\n");
     long hwm_first = 0;
+    size_t keep = 0;
     for (int r = 0; r < reps; r++) {
         bool changed = false;
-        /* What zone/updater.c keeps: 160 bytes per expected record. */
-        arena_pages_keep(
-            release ? 0 : (m->n_tasks * 12 + (m->n_agents + m->n_frameworks) * 2 + 64) * 160);
+        /* What zone/updater.c keeps: 128 bytes per expected record for the
+         * first build, then what the build before used, + 1/8. */
+        size_t base = arena_pages_in_use();
+        arena_pages_peak_reset();
+        if (!release)
+            arena_pages_keep(
+                keep ? keep : (m->n_tasks * 12 + (m->n_agents + m->n_frameworks) * 2 + 64) * 128);
         if (gap > 0)
             nanosleep(&(struct timespec){(time_t)gap, (long)((gap - (double)(time_t)gap) * 1e9)},
                       NULL);
@@ -274,6 +283,10 @@ int main(int argc, char **argv)
             return 1;
         }
         urcu_memb_barrier(); /* the replaced version is freed */
+        size_t peak = arena_pages_peak_reset();
+        keep = release || peak <= base ? 0 : (peak - base) + (peak - base) / 8;
+        arena_pages_keep(keep);
+        malloc_trim(0);
         long kept = (long)arena_pages_kept() >> 20;
         char label[64];
         snprintf(label, sizeof label, "%d (%s) %ldM", r + 1, changed ? "swap" : "same", kept);

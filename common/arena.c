@@ -37,6 +37,7 @@ arena_t *arena_new(size_t chunk_size)
 
 static void *map_pages(size_t len, size_t zero);
 static void unmap(void *p, size_t len);
+static void note_use(size_t add, size_t sub);
 static size_t mapped_len(size_t n);
 
 static struct chunk *chunk_new(arena_t *a, size_t need)
@@ -49,16 +50,20 @@ static struct chunk *chunk_new(arena_t *a, size_t need)
     c->size = map ? map - sizeof *c : size; /* a mapping's slack is usable */
     c->used = 0;
     c->map_len = map;
+    if (map)
+        note_use(map, 0);
     a->reserved += c->size;
     return c;
 }
 
 static void chunk_free(struct chunk *c)
 {
-    if (c->map_len)
+    if (c->map_len) {
+        note_use(0, c->map_len);
         unmap(c, c->map_len);
-    else
+    } else {
         free(c);
+    }
 }
 
 void *arena_alloc(arena_t *a, size_t n)
@@ -206,7 +211,12 @@ static void *map_aligned(size_t len)
         munmap(p, (size_t)(q - p));
     if (p + span > q + len)
         munmap(q + len, (size_t)(p + span - (q + len)));
-    (void)madvise(q, len, MADV_HUGEPAGE); /* a hint: EINVAL when THP is off */
+#ifdef MADV_HUGEPAGE
+    /* A hint: EINVAL where the kernel has no transparent huge pages, and
+     * with THP "never" it is ignored; the mapping works the same with 4 KiB
+     * pages (more faults, nothing else). */
+    (void)madvise(q, len, MADV_HUGEPAGE);
+#endif
     return q;
 }
 
@@ -220,6 +230,33 @@ static struct rsv {
     size_t len; /* whole 2 MiB */
 } rsv[RESERVE_SLOTS];
 static size_t rsv_n, rsv_bytes, rsv_limit;
+static size_t pages_used, pages_peak; /* mapped bytes handed out, and their high-water mark */
+
+static void note_use(size_t add, size_t sub)
+{
+    pthread_mutex_lock(&rsv_mu);
+    pages_used = pages_used + add - sub;
+    if (pages_used > pages_peak)
+        pages_peak = pages_used;
+    pthread_mutex_unlock(&rsv_mu);
+}
+
+size_t arena_pages_in_use(void)
+{
+    pthread_mutex_lock(&rsv_mu);
+    size_t n = pages_used;
+    pthread_mutex_unlock(&rsv_mu);
+    return n;
+}
+
+size_t arena_pages_peak_reset(void)
+{
+    pthread_mutex_lock(&rsv_mu);
+    size_t n = pages_peak;
+    pages_peak = pages_used;
+    pthread_mutex_unlock(&rsv_mu);
+    return n;
+}
 
 /* Give a mapping at a 2 MiB boundary back, or keep its whole 2 MiB pages
  * in the reserve while that has room. */
@@ -330,9 +367,10 @@ static void *pages_get(size_t n, size_t zero)
     if (n == 0)
         return NULL;
     size_t map = mapped_len(n);
-    if (map)
-        return map_pages(map, zero);
-    return zero ? calloc(1, n) : malloc(n);
+    void *p = map ? map_pages(map, zero) : zero ? calloc(1, n) : malloc(n);
+    if (p && map)
+        note_use(map, 0);
+    return p;
 }
 
 void *arena_pages_alloc(size_t n)
@@ -345,10 +383,12 @@ void arena_pages_free(void *p, size_t n)
     if (!p)
         return;
     size_t map = mapped_len(n);
-    if (map)
+    if (map) {
+        note_use(0, map);
         unmap(p, map);
-    else
+    } else {
         free(p);
+    }
 }
 
 void *arena_pages_realloc(void *p, size_t old_n, size_t new_n)
@@ -358,8 +398,12 @@ void *arena_pages_realloc(void *p, size_t old_n, size_t new_n)
     if (new_n == 0)
         return NULL;
     size_t om = mapped_len(old_n), nm = mapped_len(new_n);
-    if (om && nm)
-        return remap(p, om, nm);
+    if (om && nm) {
+        void *q = remap(p, om, nm);
+        if (q)
+            note_use(nm, om);
+        return q;
+    }
     if (!om && !nm)
         return realloc(p, new_n);
     void *q = pages_get(new_n, 0); /* across the threshold: copy */
@@ -376,8 +420,14 @@ void arena_trim(arena_t *a)
     if (!c || !c->map_len)
         return;
     size_t keep = round_up(offsetof(struct chunk, data) + c->used, PAGE);
-    if (keep < c->map_len)
-        munmap((uint8_t *)c + keep, c->map_len - keep);
+    size_t whole = round_up(keep, HUGE_PAGE); /* whole 2 MiB pages beyond may be kept */
+    if (keep >= c->map_len)
+        return;
+    if (whole < c->map_len)
+        unmap((uint8_t *)c + whole, c->map_len - whole);
+    if (keep < whole && keep < c->map_len)
+        munmap((uint8_t *)c + keep, (whole < c->map_len ? whole : c->map_len) - keep);
+    note_use(0, c->map_len - keep);
     a->reserved -= c->size - c->used;
     c->size = c->used;
     c->map_len = keep;

@@ -61,14 +61,21 @@ void arena_pages_free(void *p, size_t n);
 void arena_pages_keep(size_t bytes);
 /* Bytes kept now (resident, not in use). */
 size_t arena_pages_kept(void);
+/* Bytes of mappings in use now (page-backed buffers and pages-arena
+ * chunks, whole 2 MiB; the reserve not counted). */
+size_t arena_pages_in_use(void);
+/* The most in use since the last call (or the start); the next period
+ * starts at the use of now. For sizing arena_pages_keep(). */
+size_t arena_pages_peak_reset(void);
 
 /* An arena whose chunks of at least `chunk_size` bytes are page-backed
  * like arena_pages_alloc buffers: size the first chunk for the whole
  * structure. Allocations are uninitialised, as with arena_new(). */
 arena_t *arena_new_pages(size_t chunk_size);
-/* Give the untouched tail of the newest chunk back to the system (whole
- * pages). Nothing more can be allocated from that chunk afterwards; a next
- * allocation opens a new chunk. No-op for malloc'd chunks. */
+/* Give the unused tail of the newest chunk back (whole pages; to the
+ * reserve when arena_pages_keep allows). Nothing more can be allocated
+ * from that chunk afterwards; a next allocation opens a new chunk. No-op
+ * for malloc'd chunks. */
 void arena_trim(arena_t *a);
 
 #endif

@@ -12,25 +12,28 @@
 #include "common/errcode.h"
 #include "common/log.h"
 #include "common/prom.h"
+#include "zone/builder.h"
 #include "zone/hostcache.h"
 
 #define HOSTCACHE_TTL_S     300
 #define HOSTCACHE_NEG_TTL_S 30
-/* Page-backed bytes a build needs per expected record, with room: builder
- * tables (~55 B) and a snapshot (~55 B) at 100k tasks. */
-#define KEEP_PER_RECORD 160
+/* Page-backed bytes the first build may need per expected record (builder
+ * tables and a snapshot, ~90 B at 100k tasks), with room; later builds
+ * keep what the one before used. */
+#define KEEP_PER_RECORD 128
 
 struct zone_updater {
     zone_updater_params_t p;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    model_t *pending;     /* newest model not yet built (a reference) */
-    model_t *last;        /* model of the last build, for label changes */
-    char *dcos_label;     /* current label, NULL = none */
-    bool relabel;         /* rebuild `last` with a new label */
+    model_t *pending; /* newest model not yet built (a reference) */
+    model_t *last;    /* model of the last build, for label changes */
+    char *dcos_label; /* current label, NULL = none */
+    bool relabel;     /* rebuild `last` with a new label */
     bool busy, stop;
-    hostcache_t *cache;   /* updater thread only */
+    hostcache_t *cache; /* updater thread only */
+    size_t keep;        /* page-backed bytes the last build used (updater thread) */
     zone_updater_stats_t stats;
 };
 
@@ -108,14 +111,13 @@ static void log_gen_stats(const zone_gen_stats_t *st)
     if (st->name_too_long)
         log_warn("zone: %zu name(s) over 255 octets dropped (e.g. %s)", st->name_too_long, ex);
     if (st->invalid_name)
-        log_warn("zone: %zu name(s) that cannot be DNS names left out (e.g. %s)",
-                 st->invalid_name, ex);
+        log_warn("zone: %zu name(s) that cannot be DNS names left out (e.g. %s)", st->invalid_name,
+                 ex);
     if (st->unresolved)
         log_warn("zone: %zu host name(s) did not resolve; their records are left out (e.g. %s)",
                  st->unresolved, ex);
     if (st->tasks_no_ip)
-        log_debug("zone: %zu running task(s) have no IP from any IPSources entry",
-                  st->tasks_no_ip);
+        log_debug("zone: %zu running task(s) have no IP from any IPSources entry", st->tasks_no_ip);
 }
 
 /* Build and publish one model; runs on the updater thread, unlocked. */
@@ -123,8 +125,12 @@ static void build_one(zone_updater_t *u, model_t *m, const char *label)
 {
     double t0 = mono_s(), c0 = thread_cpu_s();
     zone_gen_stats_t st = {0};
+    /* Memory policy (see release_after_build): the pages this build frees
+     * are kept for the next one, as many as a build uses. */
+    size_t base = arena_pages_in_use();
+    arena_pages_peak_reset();
     if (!u->p.release_after_build)
-        arena_pages_keep(expected_records(m) * KEEP_PER_RECORD);
+        arena_pages_keep(u->keep ? u->keep : expected_records(m) * KEEP_PER_RECORD);
     zone_snap_t *snap = NULL;
     bool changed = false;
     hostmap_t *hosts = hostcache_resolve(u->cache, m, u->p.gen->masters, u->p.gen->n_masters);
@@ -155,10 +161,13 @@ static void build_one(zone_updater_t *u, model_t *m, const char *label)
         return;
     }
     log_gen_stats(&st);
-    if (u->p.release_after_build) {
-        arena_pages_keep(0);
-        malloc_trim(0); /* the state parse's heap, too */
-    }
+    size_t peak = arena_pages_peak_reset(); /* below base when a free raced the reset */
+    size_t used = peak > base ? peak - base : 0;
+    u->keep = u->p.release_after_build ? 0 : used + used / 8;
+    arena_pages_keep(u->keep);
+    /* The heap the state parse left free goes back, whatever the mode
+     * (glibc keeps it otherwise, and RSS creeps up build after build). */
+    malloc_trim(0);
     if (changed && u->p.on_publish)
         u->p.on_publish(u->p.publish_ctx, serial);
     if (changed)

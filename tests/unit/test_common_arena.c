@@ -154,9 +154,14 @@ static void test_pages_arena_and_trim(void **state)
     assert_null(a);
 
     a = arena_new_pages(1000); /* small: a malloc'd chunk, trim is a no-op */
+    size_t in_use = arena_pages_in_use();
     assert_non_null(arena_alloc(a, 10));
     arena_trim(a);
     assert_non_null(arena_alloc(a, 10));
+    assert_int_equal(arena_pages_in_use(), in_use); /* malloc'd chunks are not counted */
+    arena_free(&a);
+    arena_trim(NULL); /* NULL-safe */
+    arena_reset(NULL);
     arena_free(&a);
 }
 
@@ -184,20 +189,31 @@ static void test_pages_reserve(void **state)
     assert_int_equal(arena_pages_kept(), 0);
     fill(r, 3u << 20, 1);
     fill(s, 10u << 20, 2);
-    /* A freed pages arena (trimmed or not) is kept as whole 2 MiB too. */
+    /* A pages arena's chunk of 5 MiB + header is 6 MiB mapped. Trimmed
+     * after 3 MiB, the whole 2 MiB page past its end is kept; freed, its
+     * first whole 2 MiB are kept (the rest, under 2 MiB, is not). */
     arena_pages_keep(64u << 20);
+    size_t used0 = arena_pages_in_use();
+    arena_pages_peak_reset();
     arena_t *a = arena_new_pages(5u << 20);
     fill(arena_alloc(a, 3u << 20), 3u << 20, 4);
+    assert_int_equal(arena_pages_in_use(), used0 + (6u << 20));
     arena_trim(a);
-    arena_free(&a);
     assert_int_equal(arena_pages_kept(), 2u << 20);
+    /* In use: the header and 3 MiB, whole 4 KiB pages. */
+    assert_int_equal(arena_pages_in_use(), used0 + (3u << 20) + 4096);
+    arena_free(&a);
+    assert_int_equal(arena_pages_kept(), 4u << 20);
+    assert_int_equal(arena_pages_in_use(), used0);
+    assert_int_equal(arena_pages_peak_reset(), used0 + (6u << 20));
+    assert_int_equal(arena_pages_peak_reset(), used0);
     /* Growing a buffer takes kept pages for its new part. */
-    uint8_t *g = arena_pages_realloc(r, 3u << 20, 6u << 20);
+    uint8_t *g = arena_pages_realloc(r, 3u << 20, 8u << 20);
     assert_true(filled(g, 3u << 20, 1));
     assert_int_equal(arena_pages_kept(), 0);
-    arena_pages_free(g, 6u << 20);
+    arena_pages_free(g, 8u << 20);
     arena_pages_free(s, 10u << 20);
-    assert_int_equal(arena_pages_kept(), (6u + 10u) << 20);
+    assert_int_equal(arena_pages_kept(), (8u + 10u) << 20);
     arena_pages_keep(0); /* gives it all back */
     assert_int_equal(arena_pages_kept(), 0);
     arena_pages_free(arena_pages_alloc(big), big);

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "common/dname.h"
+#include "zone/builder.h"
 #include "zone/snapshot.h"
 
 static const zone_soa_params_t SOA = {

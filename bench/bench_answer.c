@@ -30,6 +30,7 @@
 #include "common/dname.h"
 #include "dnsd/answer.h"
 #include "dnsd/wire.h"
+#include "zone/builder.h"
 
 #define NQ 4096
 

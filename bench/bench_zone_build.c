@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "zone/builder.h"
 #include "zone/export.h"
 #include "zone/snapshot.h"
 

@@ -26,6 +26,7 @@
 #include "common/arena.h"
 #include "common/buf.h"
 #include "discovery/state_parse.h"
+#include "zone/builder.h"
 #include "zone/enumerate.h"
 #include "zone/gen.h"
 #include "zone/snapshot.h"

@@ -18,6 +18,8 @@ PKGS=(
   chromium chromium-driver
   # benchmarks: reference servers serving the same zone
   nsd knot
+  # benchmarks: instruction counts per query (bench/bench_answer.c under callgrind)
+  valgrind
 )
 
 missing=()

@@ -47,6 +47,11 @@ typedef struct ipset {
     size_t n;
 } ipset_t;
 
+typedef struct agent_tail {
+    char s[DNAME_MAXLABEL + 1]; /* lowercase, cut at 63 */
+    size_t len;                 /* the whole tail's length (> 63: too long) */
+} agent_tail_t;
+
 typedef struct gen_fw {
     size_t off, len; /* F as wire labels in gen.fwbuf */
     int state;       /* NM_* */
@@ -65,6 +70,7 @@ typedef struct gen {
     nm_t sd; /* slave.D */
     ipset_t *agent_ips;
     model_ip_t *agent_lit;
+    agent_tail_t *agent_tail; /* S of each agent, computed once */
     gen_fw_t *fw;
     uint8_t *fwbuf;
     names_hasher_t *hasher;
@@ -293,9 +299,15 @@ static int setup(gen_t *g)
 
     g->agent_ips = calloc(m->n_agents ? m->n_agents : 1, sizeof *g->agent_ips);
     g->agent_lit = calloc(m->n_agents ? m->n_agents : 1, sizeof *g->agent_lit);
+    g->agent_tail = calloc(m->n_agents ? m->n_agents : 1, sizeof *g->agent_tail);
     g->hasher = names_hasher_new();
-    if (!g->agent_ips || !g->agent_lit || !g->hasher)
+    if (!g->agent_ips || !g->agent_lit || !g->agent_tail || !g->hasher)
         return -ENOMEM;
+    for (size_t i = 0; i < m->n_agents; i++) {
+        const char *aid = m->agents[i].id;
+        agent_tail_t *t = &g->agent_tail[i];
+        t->len = names_agent_tail(aid ? aid : "", t->s, sizeof t->s);
+    }
     /* An agent's host is the host of its pid, not its "hostname" field. */
     for (size_t i = 0; i < m->n_agents; i++)
         g->agent_ips[i] =
@@ -578,7 +590,7 @@ typedef struct tctx {
     uint32_t ti;
     const model_task_t *task;
     char h[NAMES_HASH_LEN + 1];
-    char s[DNAME_MAXLABEL + 1];
+    const char *s; /* S, the agent id's tail */
     size_t slen;
     ipset_t tips, aips;
     bool disc;
@@ -828,8 +840,8 @@ static int task_records(gen_t *g, uint32_t ti)
     const char *id = x.task->id ? x.task->id : "";
     if (names_task_hash(g->hasher, id, strlen(id), x.h) < 0)
         return g->rc = -EIO;
-    const char *aid = m->agents[x.task->agent].id;
-    x.slen = names_agent_tail(aid ? aid : "", x.s, sizeof x.s);
+    x.s = g->agent_tail[x.task->agent].s;
+    x.slen = g->agent_tail[x.task->agent].len;
     x.aips = g->agent_ips[x.task->agent];
     x.tips = task_ips(g, x.task, &x.aips);
     if (x.tips.n == 0)
@@ -914,6 +926,7 @@ out:
     free(masters.ips);
     free(g->agent_ips);
     free(g->agent_lit);
+    free(g->agent_tail);
     free(g->fw);
     free(g->fwbuf);
     names_hasher_free(&g->hasher);

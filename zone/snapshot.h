@@ -1,6 +1,6 @@
 /* snapshot: one immutable, indexed, wire-ready version of the zone.
  *
- * Built aside by a zone_builder, then published through zonedb (one RCU
+ * Built aside by a zone_builder (zone/builder.h), then published through zonedb (one RCU
  * pointer swap) and read without locks by DNS workers and HTTP handlers.
  * Everything in a snapshot lives in one arena and dies with zone_snap_free().
  *
@@ -111,36 +111,34 @@ void zone_snap_set_serial(zone_snap_t *s, uint32_t serial);
  * snapshot: zonedb frees those after the RCU grace period. */
 void zone_snap_free(zone_snap_t **s);
 
-/* --- building ---------------------------------------------------------- */
+/* --- layout ------------------------------------------------------------
+ * Only zone/builder.c makes snapshots, and lays them out itself; everyone
+ * else reads them through the functions above. */
 
-typedef struct zone_builder zone_builder_t;
+/* Index slot: the name's hash and where its node block is, so that a
+ * lookup reads the slot and the block (node, name, RRsets) and nothing
+ * else. */
+typedef struct zone_snap_slot {
+    uint32_t hash;  /* hash_bytes(seed, name) (common/hash.h) */
+    uint32_t block; /* offset in `blocks` / 8, + 1; 0 = empty slot */
+} zone_snap_slot_t;
 
-/* New builder for the zone `apex` (text, e.g. "mesos"). Every snapshot has
- * the apex SOA (mname lowercased, rname as given, serial 0) and NS → mname,
- * first in their RRsets; every record gets soa->ttl. NULL on a bad apex,
- * mname or rname, or out of memory. */
-zone_builder_t *zone_builder_new(const char *apex, const zone_soa_params_t *soa);
-/* Add one record. `owner` is wire form (any case; lowercased), under the
- * apex. Identical (owner, type, rdata) records collapse into one (the first
- * keeps its place). Types and rdata accepted: A (4 bytes), AAAA (16), SRV
- * (6 + one name filling the rest), CNAME/PTR (one name), NS (one name, at
- * the apex only), TXT (character-strings filling the rdata); names inside
- * rdata are stored lowercase. An RRset keeps at most 65535 records (more
- * are dropped with one warning at finish). Returns 0, -EINVAL when the
- * owner is not a valid name under the apex, the type is not one of these or
- * the rdata is malformed for it (nothing is added), -ENOMEM. */
-int zone_builder_add(zone_builder_t *b, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
-                     uint16_t rdlen);
-/* Set the DC/OS cluster-ID label (e.g. "kaualnkl…"); "" or NULL = none. */
-int zone_builder_set_dcos_label(zone_builder_t *b, const char *label);
-/* Index, link SRV targets, add SOA/NS and ENTs, and hand over the snapshot
- * (serial 0 until zone_snap_set_serial). Consumes and frees *b (sets NULL)
- * whatever the outcome. Returns 0 or -ENOMEM. */
-int zone_builder_finish(zone_builder_t **b, zone_snap_t **out);
-/* Bytes the builder holds now (its arena, which becomes the snapshot's, and
- * its transient tables). */
-size_t zone_builder_memory(const zone_builder_t *b);
-/* Drop a builder without finishing. NULL-safe. */
-void zone_builder_free(zone_builder_t **b);
+struct arena;
+
+struct zone_snap {
+    struct arena *arena;       /* owns everything, this struct included */
+    const zone_node_t **nodes; /* canonical order */
+    size_t n_nodes;
+    const uint8_t *blocks;   /* node blocks (node, name, RRset array), canonical order */
+    zone_snap_slot_t *index; /* open addressing, mask + 1 slots, load <= 1/2 */
+    uint32_t mask;
+    uint64_t seed; /* of the index's hash */
+    size_t n_records;
+    uint32_t serial;
+    uint8_t *soa_serial; /* the 4 serial bytes inside the SOA rdata */
+    const uint8_t *dcos;
+    size_t dcos_len;
+    size_t build_peak; /* the builder's zone_builder_memory() at its peak */
+};
 
 #endif

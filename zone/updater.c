@@ -1,31 +1,39 @@
 #include "zone/updater.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <urcu/urcu-memb.h>
 
+#include "common/arena.h"
 #include "common/errcode.h"
 #include "common/log.h"
 #include "common/prom.h"
+#include "zone/builder.h"
 #include "zone/hostcache.h"
 
 #define HOSTCACHE_TTL_S     300
 #define HOSTCACHE_NEG_TTL_S 30
+/* Page-backed bytes the first build may need per expected record (builder
+ * tables and a snapshot, ~90 B at 100k tasks), with room; later builds
+ * keep what the one before used. */
+#define KEEP_PER_RECORD 128
 
 struct zone_updater {
     zone_updater_params_t p;
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    model_t *pending;     /* newest model not yet built (a reference) */
-    model_t *last;        /* model of the last build, for label changes */
-    char *dcos_label;     /* current label, NULL = none */
-    bool relabel;         /* rebuild `last` with a new label */
+    model_t *pending; /* newest model not yet built (a reference) */
+    model_t *last;    /* model of the last build, for label changes */
+    char *dcos_label; /* current label, NULL = none */
+    bool relabel;     /* rebuild `last` with a new label */
     bool busy, stop;
-    hostcache_t *cache;   /* updater thread only */
+    hostcache_t *cache; /* updater thread only */
+    size_t keep;        /* page-backed bytes the last build used (updater thread) */
     zone_updater_stats_t stats;
 };
 
@@ -46,11 +54,19 @@ static int sink_add(void *ctx, const zone_gen_rec_t *r)
     return rc;
 }
 
+/* Records to expect from a model, for the builder's starting sizes: a
+ * task makes ~10 (A and SRV, with and without .slave, per port), an agent
+ * or framework 2. Off by some is fine: it is a hint. */
+static size_t expected_records(const model_t *m)
+{
+    return m->n_tasks * 12 + (m->n_agents + m->n_frameworks) * 2 + 64;
+}
+
 int zone_build(const model_t *m, const zone_gen_cfg_t *gen, const zone_soa_params_t *soa,
                const char *dcos_label, const hostmap_t *hosts, zone_snap_t **out,
                zone_gen_stats_t *stats)
 {
-    struct build_sink s = {.b = zone_builder_new(gen->domain, soa)};
+    struct build_sink s = {.b = zone_builder_new_sized(gen->domain, soa, expected_records(m))};
     int rc = -ENOMEM;
     if (!s.b)
         goto fail;
@@ -75,6 +91,13 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int64_t real_ms(void)
 {
     struct timespec ts;
@@ -88,21 +111,26 @@ static void log_gen_stats(const zone_gen_stats_t *st)
     if (st->name_too_long)
         log_warn("zone: %zu name(s) over 255 octets dropped (e.g. %s)", st->name_too_long, ex);
     if (st->invalid_name)
-        log_warn("zone: %zu name(s) that cannot be DNS names left out (e.g. %s)",
-                 st->invalid_name, ex);
+        log_warn("zone: %zu name(s) that cannot be DNS names left out (e.g. %s)", st->invalid_name,
+                 ex);
     if (st->unresolved)
         log_warn("zone: %zu host name(s) did not resolve; their records are left out (e.g. %s)",
                  st->unresolved, ex);
     if (st->tasks_no_ip)
-        log_debug("zone: %zu running task(s) have no IP from any IPSources entry",
-                  st->tasks_no_ip);
+        log_debug("zone: %zu running task(s) have no IP from any IPSources entry", st->tasks_no_ip);
 }
 
 /* Build and publish one model; runs on the updater thread, unlocked. */
 static void build_one(zone_updater_t *u, model_t *m, const char *label)
 {
-    double t0 = mono_s();
+    double t0 = mono_s(), c0 = thread_cpu_s();
     zone_gen_stats_t st = {0};
+    /* Memory policy (see release_after_build): the pages this build frees
+     * are kept for the next one, as many as a build uses. */
+    size_t base = arena_pages_in_use();
+    arena_pages_peak_reset();
+    if (!u->p.release_after_build)
+        arena_pages_keep(u->keep ? u->keep : expected_records(m) * KEEP_PER_RECORD);
     zone_snap_t *snap = NULL;
     bool changed = false;
     hostmap_t *hosts = hostcache_resolve(u->cache, m, u->p.gen->masters, u->p.gen->n_masters);
@@ -113,7 +141,7 @@ static void build_one(zone_updater_t *u, model_t *m, const char *label)
         rc = zonedb_publish(u->p.db, &snap, m, &hosts, &changed);
     zone_snap_free(&snap);
     hostmap_free(&hosts);
-    double dt = mono_s() - t0;
+    double dt = mono_s() - t0, cpu = thread_cpu_s() - c0;
     pthread_mutex_lock(&u->mu);
     u->stats.builds++;
     u->stats.last_build_s = dt;
@@ -133,13 +161,20 @@ static void build_one(zone_updater_t *u, model_t *m, const char *label)
         return;
     }
     log_gen_stats(&st);
+    size_t peak = arena_pages_peak_reset(); /* below base when a free raced the reset */
+    size_t used = peak > base ? peak - base : 0;
+    u->keep = u->p.release_after_build ? 0 : used + used / 8;
+    arena_pages_keep(u->keep);
+    /* The heap the state parse left free goes back, whatever the mode
+     * (glibc keeps it otherwise, and RSS creeps up build after build). */
+    malloc_trim(0);
     if (changed && u->p.on_publish)
         u->p.on_publish(u->p.publish_ctx, serial);
     if (changed)
-        log_info("zone: serial %u published: %zu records, %zu bytes, built in %.3f s", serial,
-                 records, bytes, dt);
+        log_info("zone: serial %u published: %zu records, %zu bytes, built in %.3f s (%.3f s CPU)",
+                 serial, records, bytes, dt, cpu);
     else
-        log_debug("zone: unchanged (serial %u), checked in %.3f s", serial, dt);
+        log_debug("zone: unchanged (serial %u), checked in %.3f s (%.3f s CPU)", serial, dt, cpu);
 }
 
 static void *updater_main(void *arg)
@@ -258,6 +293,7 @@ void zone_updater_stop(zone_updater_t **pu)
     model_free(&u->last);
     hostcache_free(&u->cache);
     free(u->dcos_label);
+    arena_pages_keep(0);
     pthread_mutex_destroy(&u->mu);
     pthread_cond_destroy(&u->cv);
     free(u);

@@ -27,6 +27,14 @@ typedef struct zone_updater_params {
      * (e.g. to send NOTIFY); may be NULL. Must not block. */
     void (*on_publish)(void *ctx, uint32_t serial);
     void *publish_ctx;
+    /* false (default): keep the memory a build frees (builder tables, a
+     * discarded or replaced snapshot; bounded by what a build of this
+     * model needs) for the next build, so that a rebuild reuses warm pages
+     * instead of faulting fresh ones in (costly in VMs whose host reclaims
+     * freed guest memory); idle RSS then stays near the build's peak.
+     * true: give it all back after every build (idle RSS ≈ the live zone
+     * and model), rebuilds fault their memory in again. */
+    bool release_after_build;
 } zone_updater_params_t;
 
 typedef struct zone_updater_stats {

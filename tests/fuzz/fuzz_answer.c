@@ -20,6 +20,7 @@
 #include "dnsd/answer.h"
 #include "dnsd/wire.h"
 #include "dnsd/wiretext.h"
+#include "zone/builder.h"
 
 #define LABEL "kaualnklf69aisrgpnceqn7pr4mgz5o8j38bn96nwoqq687l5cho"
 

@@ -18,6 +18,7 @@
 #include "dnsd/wire.h"
 #include "dnsd/wiretext.h"
 #include "dnsd/xfr.h"
+#include "zone/builder.h"
 #include "zone/zonedb.h"
 
 static zonedb_t *db;

@@ -16,6 +16,7 @@
 
 #include "common/buf.h"
 #include "common/dname.h"
+#include "zone/builder.h"
 #include "zone/export.h"
 #include "zone/snapshot.h"
 

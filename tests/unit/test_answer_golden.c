@@ -42,6 +42,7 @@
 #include "dnsd/answer.h"
 #include "dnsd/wire.h"
 #include "dnsd/wiretext.h"
+#include "zone/builder.h"
 
 #define MAXLINE 1024
 

@@ -18,6 +18,7 @@
 #include "dnsd/answer.h"
 #include "dnsd/wire.h"
 #include "dnsd/wiretext.h"
+#include "zone/builder.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define TEST_ASAN 1

@@ -20,6 +20,7 @@
 #include "dnsd/wire.h"
 #include "dnsd/wiretext.h"
 #include "dnsd/xfr.h"
+#include "zone/builder.h"
 #include "zone/snapshot.h"
 #include "zone/zonedb.h"
 

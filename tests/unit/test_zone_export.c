@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "common/dname.h"
+#include "zone/builder.h"
 #include "zone/export.h"
 
 extern char **environ;

@@ -1,11 +1,14 @@
 /* Unit tests of zone/snapshot: lookups, NXDOMAIN vs empty non-terminal vs
  * NODATA, duplicate collapse, SRV target links, canonical order (RFC 4034
- * §6.1 example), SOA/NS content and serial patching, same_content, and
- * input validation. Expected values are written out by hand from the RFCs. */
+ * §6.1 example), SOA/NS content and serial patching, same_content, input
+ * validation, and a large mixed zone checked record by record against a
+ * reference model (with and without size hints). Expected values are written out by hand from the
+ * RFCs. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +18,7 @@
 #include <cmocka.h>
 
 #include "common/dname.h"
+#include "zone/builder.h"
 #include "zone/snapshot.h"
 
 static const zone_soa_params_t SOA = {
@@ -446,6 +450,214 @@ static void test_random_zone_properties(void **state)
     zone_snap_free(&s);
 }
 
+/* ---- a mixed zone against a reference model ------------------------------ */
+
+/* One added record, as the reference sees it: owner and rdata lowercase
+ * where they are names (the builder stores names lowercase). */
+struct ref_rec {
+    char owner[DNAME_MAXLEN * 4];
+    uint16_t type;
+    uint16_t rdlen;
+    uint8_t rd[6 + DNAME_MAXLEN];
+    char target[DNAME_MAXLEN * 4]; /* SRV: target name as text, "" otherwise */
+    int seq;
+};
+
+static int ref_cmp(const void *x, const void *y)
+{
+    const struct ref_rec *a = x, *b = y;
+    int c = strcmp(a->owner, b->owner);
+    if (c)
+        return c;
+    if (a->type != b->type)
+        return a->type < b->type ? -1 : 1;
+    return a->seq - b->seq;
+}
+
+static void lower_text(char *t)
+{
+    for (; *t; t++)
+        if (*t >= 'A' && *t <= 'Z')
+            *t = (char)(*t + 32);
+}
+
+/* Random Mesos-like records: A/AAAA/SRV/TXT/CNAME on a few hundred owners
+ * in mixed case, repeats, SRV (priority, weight, port) triples by the
+ * hundred (more than one table's worth), targets inside and outside the
+ * zone. Enough records that the builder's tables leave malloc for
+ * mappings. */
+static size_t mixed_records(struct ref_rec *r, size_t max)
+{
+    static const char *const fw[] = {"Marathon", "chronos", "spark"};
+    srand(777);
+    size_t n = 0;
+    for (int i = 0; n + 4 < max; i++) {
+        char app[32], host[64];
+        snprintf(app, sizeof app, "app%d", rand() % 300);
+        snprintf(host, sizeof host, "%s-%d.%s.slave.mesos.", app, rand() % 5, fw[rand() % 3]);
+        int kind = rand() % 10;
+        struct ref_rec *x = &r[n];
+        memset(x, 0, sizeof *x);
+        x->seq = (int)n;
+        if (kind < 4) { /* A, often repeated */
+            snprintf(x->owner, sizeof x->owner, "%s.%s.mesos.", app, fw[rand() % 3]);
+            x->type = RRTYPE_A;
+            x->rdlen = 4;
+            x->rd[0] = 10;
+            x->rd[3] = (uint8_t)(rand() % 40);
+        } else if (kind < 5) {
+            snprintf(x->owner, sizeof x->owner, "%s.%s.mesos.", app, fw[rand() % 3]);
+            x->type = RRTYPE_AAAA;
+            x->rdlen = 16;
+            x->rd[0] = 0x20;
+            x->rd[15] = (uint8_t)(rand() % 8);
+        } else if (kind < 9) {
+            snprintf(x->owner, sizeof x->owner, "_%s._%s.%s.mesos.", app,
+                     rand() % 2 ? "tcp" : "udp", fw[rand() % 3]);
+            x->type = RRTYPE_SRV;
+            x->rd[1] = (uint8_t)(rand() % 3);     /* priority */
+            x->rd[3] = (uint8_t)(1 + rand() % 4); /* weight */
+            uint16_t port = (uint16_t)(31000 + rand() % 200);
+            x->rd[4] = (uint8_t)(port >> 8);
+            x->rd[5] = (uint8_t)port;
+            if (rand() % 20 == 0)
+                snprintf(x->target, sizeof x->target, "Ext%d.Example.COM.", rand() % 3);
+            else
+                snprintf(x->target, sizeof x->target, "%s", host);
+            int tl = wire(x->target, x->rd + 6);
+            x->rdlen = (uint16_t)(6 + tl);
+        } else if (rand() % 2) {
+            snprintf(x->owner, sizeof x->owner, "txt%d.mesos.", rand() % 20);
+            x->type = RRTYPE_TXT;
+            x->rd[0] = 3;
+            memcpy(x->rd + 1, "v=", 2);
+            x->rd[3] = (uint8_t)('a' + rand() % 4);
+            x->rdlen = 4;
+        } else {
+            snprintf(x->owner, sizeof x->owner, "alias%d.mesos.", rand() % 20);
+            x->type = RRTYPE_CNAME;
+            x->rdlen = (uint16_t)wire(host, x->rd);
+        }
+        n++;
+        if (kind < 4 && rand() % 3 == 0) { /* the same owner's A record of its host */
+            struct ref_rec *h = &r[n];
+            memset(h, 0, sizeof *h);
+            h->seq = (int)n;
+            snprintf(h->owner, sizeof h->owner, "%s", host);
+            h->type = RRTYPE_A;
+            h->rdlen = 4;
+            h->rd[0] = 172;
+            h->rd[3] = (uint8_t)(rand() % 9);
+            n++;
+        }
+    }
+    return n;
+}
+
+static zone_snap_t *build_mixed(const struct ref_rec *r, size_t n, size_t hint)
+{
+    zone_builder_t *b = hint == SIZE_MAX ? zone_builder_new("mesos", &SOA)
+                                         : zone_builder_new_sized("mesos", &SOA, hint);
+    assert_non_null(b);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t o[DNAME_MAXLEN];
+        wire(r[i].owner, o);
+        assert_int_equal(zone_builder_add(b, o, r[i].type, r[i].rd, r[i].rdlen), 0);
+    }
+    return finish(b);
+}
+
+/* Wire rdata as stored: names lowercase. */
+static void lower_rdata(struct ref_rec *x)
+{
+    if (x->type == RRTYPE_SRV)
+        dname_lower(x->rd + 6);
+    else if (x->type == RRTYPE_CNAME)
+        dname_lower(x->rd);
+}
+
+static void check_against_reference(const zone_snap_t *s, struct ref_rec *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        lower_text(r[i].owner);
+        lower_text(r[i].target);
+        lower_rdata(&r[i]);
+    }
+    qsort(r, n, sizeof *r, ref_cmp);
+    size_t records = 2; /* SOA, NS */
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && strcmp(r[j].owner, r[i].owner) == 0 && r[j].type == r[i].type)
+            j++;
+        /* Expected RRset: distinct rdata in first-added order. */
+        uint8_t want[65536];
+        size_t wl = 0, count = 0;
+        const char *targets[4096];
+        for (size_t k = i; k < j; k++) {
+            bool dup = false;
+            for (size_t m = i; m < k && !dup; m++)
+                dup = r[m].rdlen == r[k].rdlen && memcmp(r[m].rd, r[k].rd, r[k].rdlen) == 0;
+            if (dup)
+                continue;
+            want[wl] = (uint8_t)(r[k].rdlen >> 8);
+            want[wl + 1] = (uint8_t)r[k].rdlen;
+            memcpy(want + wl + 2, r[k].rd, r[k].rdlen);
+            wl += 2u + r[k].rdlen;
+            targets[count++] = r[k].target;
+        }
+        const zone_node_t *node = find(s, r[i].owner);
+        assert_non_null(node);
+        const zone_rrset_t *set = zone_node_rrset(node, r[i].type);
+        assert_non_null(set);
+        assert_int_equal(set->count, count);
+        assert_int_equal(set->ttl, SOA.ttl);
+        assert_int_equal(set->rdata_len, wl);
+        assert_memory_equal(set->rdata, want, wl);
+        for (size_t k = 0; k < count && r[i].type == RRTYPE_SRV; k++)
+            assert_ptr_equal(set->targets[k], find(s, targets[k])); /* NULL outside */
+        if (r[i].type != RRTYPE_SRV)
+            assert_null(set->targets);
+        records += count;
+        i = j;
+    }
+    assert_int_equal(zone_snap_record_count(s), records);
+    /* RRsets sorted by type; every node findable; canonical order. */
+    for (size_t i = 0; i < zone_snap_node_count(s); i++) {
+        const zone_node_t *node = zone_snap_node(s, i);
+        assert_ptr_equal(zone_snap_find(s, node->name, node->name_len), node);
+        for (unsigned k = 1; k < node->n_rrsets; k++)
+            assert_true(node->rrsets[k - 1].type < node->rrsets[k].type);
+        if (i > 0)
+            assert_true(ref_canon_cmp(zone_snap_node(s, i - 1)->name, node->name) < 0);
+    }
+}
+
+static void test_mixed_zone_matches_reference(void **state)
+{
+    enum { MAX = 40000 };
+    struct ref_rec *r = malloc(MAX * sizeof *r);
+    assert_non_null(r);
+    size_t n = mixed_records(r, MAX);
+    /* Without a size hint, with a far too small one and a generous one:
+     * the same zone. */
+    zone_snap_t *plain = build_mixed(r, n, SIZE_MAX);
+    zone_snap_t *tiny = build_mixed(r, n, 10);
+    zone_snap_t *roomy = build_mixed(r, n, n * 3);
+    assert_true(zone_snap_same_content(plain, tiny));
+    assert_true(zone_snap_same_content(plain, roomy));
+    assert_int_equal(zone_snap_node_count(plain), zone_snap_node_count(roomy));
+    for (size_t i = 0; i < zone_snap_node_count(plain); i++) {
+        const zone_node_t *x = zone_snap_node(plain, i), *y = zone_snap_node(roomy, i);
+        assert_int_equal(x->name_len, y->name_len);
+        assert_memory_equal(x->name, y->name, x->name_len);
+    }
+    check_against_reference(roomy, r, n);
+    zone_snap_free(&plain);
+    zone_snap_free(&tiny);
+    zone_snap_free(&roomy);
+    free(r);
+}
+
 static void test_large_rrset_dedup_keeps_first_order(void **state)
 {
     zone_builder_t *b = zone_builder_new("mesos", &SOA);
@@ -676,6 +888,7 @@ int main(void)
         cmocka_unit_test(test_canonical_order_rfc4034),
         cmocka_unit_test(test_canonical_order_long_labels),
         cmocka_unit_test(test_random_zone_properties),
+        cmocka_unit_test(test_mixed_zone_matches_reference),
         cmocka_unit_test(test_large_rrset_dedup_keeps_first_order),
         cmocka_unit_test(test_same_content),
         cmocka_unit_test(test_outside_apex_rejected),

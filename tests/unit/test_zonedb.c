@@ -19,6 +19,7 @@
 
 #include "common/arena.h"
 #include "common/dname.h"
+#include "zone/builder.h"
 #include "zone/zonedb.h"
 
 /* model_ref/model_free (discovery/model.c) and hostmap_free

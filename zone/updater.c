@@ -9,6 +9,8 @@
 #include <urcu/urcu-memb.h>
 
 #include "common/arena.h"
+#include "common/clock.h"
+#include "common/prio.h"
 #include "common/errcode.h"
 #include "common/log.h"
 #include "common/prom.h"
@@ -84,25 +86,12 @@ fail:
     return rc;
 }
 
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static double thread_cpu_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int64_t real_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void log_gen_stats(const zone_gen_stats_t *st)
@@ -123,7 +112,7 @@ static void log_gen_stats(const zone_gen_stats_t *st)
 /* Build and publish one model; runs on the updater thread, unlocked. */
 static void build_one(zone_updater_t *u, model_t *m, const char *label)
 {
-    double t0 = mono_s(), c0 = thread_cpu_s();
+    double t0 = clock_mono_s(), c0 = thread_cpu_s();
     zone_gen_stats_t st = {0};
     /* Memory policy (see release_after_build): the pages this build frees
      * are kept for the next one, as many as a build uses. */
@@ -141,11 +130,11 @@ static void build_one(zone_updater_t *u, model_t *m, const char *label)
         rc = zonedb_publish(u->p.db, &snap, m, &hosts, &changed);
     zone_snap_free(&snap);
     hostmap_free(&hosts);
-    double dt = mono_s() - t0, cpu = thread_cpu_s() - c0;
+    double dt = clock_mono_s() - t0, cpu = thread_cpu_s() - c0;
     pthread_mutex_lock(&u->mu);
     u->stats.builds++;
     u->stats.last_build_s = dt;
-    u->stats.last_build_ms = real_ms();
+    u->stats.last_build_ms = clock_real_ms();
     if (rc != 0) {
         u->stats.failures++;
     } else if (changed) {
@@ -181,6 +170,7 @@ static void *updater_main(void *arg)
 {
     zone_updater_t *u = arg;
     urcu_memb_register_thread(); /* zonedb_publish calls call_rcu */
+    prio_background();           /* builds yield to the DNS workers */
     pthread_mutex_lock(&u->mu);
     for (;;) {
         while (!u->stop && !u->pending && !u->relabel)

@@ -3,7 +3,8 @@
  * zone_builder, and publishes the snapshot (zonedb). The newest model wins:
  * one that arrives while another waits replaces it, so a slow build never
  * queues up stale work. The live zone is never touched until a complete
- * new snapshot exists.
+ * new snapshot exists. The thread runs at background priority
+ * (common/prio.h): on a shared core, answering queries comes first.
  *
  * Thread-safety: zone_updater_submit, zone_updater_set_dcos_label and
  * zone_updater_stats may be called from any thread; start/stop from one. */

@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/errcode.h"
 #include "common/clock.h"
+#include "common/errcode.h"
 #include "common/log.h"
 #include "common/prio.h"
 #include "config/cli.h"
@@ -155,8 +155,12 @@ static int start_zone(app_t *a)
     zone_updater_params_t up = {
         .db = a->db,
         .gen = &a->gen,
-        .soa = {.mname = c->soa_mname, .rname = c->soa_rname, .refresh = c->soa_refresh,
-                .retry = c->soa_retry, .expire = c->soa_expire, .minimum = c->soa_minttl,
+        .soa = {.mname = c->soa_mname,
+                .rname = c->soa_rname,
+                .refresh = c->soa_refresh,
+                .retry = c->soa_retry,
+                .expire = c->soa_expire,
+                .minimum = c->soa_minttl,
                 .ttl = c->ttl},
         .dcos_label = c->dcos_cluster_id,
         .on_publish = on_publish,
@@ -338,8 +342,8 @@ static int new_discovery(app_t *a)
 {
     if (a->cfg.state_file)
         return 0;
-    discovery_params_t dp = {.cfg = &a->cfg, .base = a->base, .on_model = on_model,
-                             .on_navstar = on_navstar, .ctx = a};
+    discovery_params_t dp = {
+        .cfg = &a->cfg, .base = a->base, .on_model = on_model, .on_navstar = on_navstar, .ctx = a};
     a->disc = discovery_new(&dp);
     return a->disc ? 0 : -EINVAL;
 }

@@ -16,7 +16,10 @@ typedef struct buf {
     int err; /* 0 or -ENOMEM */
 } buf_t;
 
-#define BUF_INIT {NULL, 0, 0, 0}
+#define BUF_INIT                                                                                   \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 void buf_init(buf_t *b);
 /* Append `n` bytes / a C string / printf output. Return 0 or -ENOMEM. */

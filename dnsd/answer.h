@@ -112,7 +112,8 @@ void answer_ctx_init(answer_ctx_t *ctx, const answer_cfg_t *cfg, uint64_t seed);
  * (AXFR/IXFR of a name below the apex), REFUSED (class not IN/CH, outside
  * names without external_on, transfers outside the zone), BADVERS (EDNS
  * version > 0). ANSWER_XFR: AXFR/IXFR of the apex over TCP (the caller
- * checks allowTransfer and streams it, xfr.h); IXFR over UDP gets the SOA. The rationale of each choice is at the top of answer.c. */
+ * checks allowTransfer and streams it, xfr.h); IXFR over UDP gets the SOA. The rationale of each
+ * choice is at the top of answer.c. */
 void answer_query(answer_ctx_t *ctx, const zone_snap_t *z, const uint8_t *query, size_t qlen,
                   bool tcp, uint8_t *out, size_t cap, answer_result_t *res);
 

@@ -22,13 +22,13 @@
 #include <unistd.h>
 
 #include "common/dname.h"
-#include "config/netaddr.h"
 #include "common/errcode.h"
 #include "common/log.h"
-#include "dnsd/wire.h"
+#include "config/netaddr.h"
 #include "dnsd/reply.h"
 #include "dnsd/resolvconf.h"
 #include "dnsd/stats.h"
+#include "dnsd/wire.h"
 
 #define DEFAULT_PENDING 4096
 #define RX_MAX          65535
@@ -532,7 +532,8 @@ static void finish_servfail(fwd_worker_t *w, struct fwd_pend *p)
 {
     uint8_t out[FWD_QUERY_MAX + 11];
     wire_put16(p->query, p->id_client);
-    int n = reply_error(p->query, p->qlen, DNS_RCODE_SERVFAIL, true, w->u->udp_size, out, sizeof out);
+    int n =
+        reply_error(p->query, p->qlen, DNS_RCODE_SERVFAIL, true, w->u->udp_size, out, sizeof out);
     DNSD_STAT_INC(&w->stats, servfail);
     p->state = P_DONE;
     w->done(w->owner, p->client, out, n > 0 ? (size_t)n : 0);

@@ -11,10 +11,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "config/netaddr.h"
 #include "common/dname.h"
 #include "common/log.h"
 #include "common/wake.h"
+#include "config/netaddr.h"
 #include "dnsd/wire.h"
 #include "zone/snapshot.h"
 
@@ -35,11 +35,11 @@ struct notify {
     size_t apex_len;
     struct target *t;
     size_t n;
-    wake_t *trigger;       /* signalled from other threads */
+    wake_t *trigger; /* signalled from other threads */
     struct event *retry;
     int retry_ms;
-    uint32_t serial;       /* being notified (event thread) */
-    uint32_t wanted;       /* latest published (any thread, atomic) */
+    uint32_t serial; /* being notified (event thread) */
+    uint32_t wanted; /* latest published (any thread, atomic) */
 };
 
 static void send_one(notify_t *n, struct target *t)
@@ -92,8 +92,7 @@ static void on_retry(evutil_socket_t fd, short what, void *arg)
             continue;
         if (t->tries >= NOTIFY_TRIES) {
             if (t->tries++ == NOTIFY_TRIES) /* log once per serial */
-                log_warn("notify: %s did not answer NOTIFY for serial %u", t->addr.text,
-                         n->serial);
+                log_warn("notify: %s did not answer NOTIFY for serial %u", t->addr.text, n->serial);
             continue;
         }
         send_one(n, t);

@@ -148,8 +148,8 @@ static int probe_free(const listen_addr_t *la, int type)
 }
 
 /* Open the UDP and TCP socket of every worker for one address. */
-static int bind_address(dnsd_server_t *s, listen_addr_t *la, size_t slot, char *err,
-                        size_t errlen, const char *text)
+static int bind_address(dnsd_server_t *s, listen_addr_t *la, size_t slot, char *err, size_t errlen,
+                        const char *text)
 {
     for (int type = SOCK_DGRAM; s->port != 0; type = SOCK_STREAM) {
         int rc = probe_free(la, type);
@@ -257,8 +257,7 @@ static int worker_prepare(dnsd_worker_t *w, uint64_t seed)
     return rc;
 }
 
-int dnsd_server_bind(const dnsd_server_params_t *p, dnsd_server_t **out, char *err,
-                     size_t errlen)
+int dnsd_server_bind(const dnsd_server_params_t *p, dnsd_server_t **out, char *err, size_t errlen)
 {
     init_libevent_threads();
     dnsd_server_t *s = calloc(1, sizeof *s);
@@ -284,7 +283,8 @@ int dnsd_server_bind(const dnsd_server_params_t *p, dnsd_server_t **out, char *e
      * scraper reads its counters; start only launches threads. */
     uint64_t seed = clock_mono_us() ^ ((uint64_t)getpid() << 32);
     for (int i = 0; i < s->n_workers; i++) {
-        if ((rc = worker_prepare(&s->workers[i], seed + (uint64_t)i * 0x9e3779b97f4a7c15ull)) != 0) {
+        if ((rc = worker_prepare(&s->workers[i], seed + (uint64_t)i * 0x9e3779b97f4a7c15ull)) !=
+            0) {
             snprintf(err, errlen, "dns: cannot set up worker %d: %s", i, strerror(-rc));
             goto fail;
         }

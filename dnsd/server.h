@@ -25,19 +25,19 @@
 #include "zone/zonedb.h"
 
 typedef struct dnsd_server_params {
-    const answer_cfg_t *answer;      /* shared by all workers, must outlive the server */
-    zonedb_t *db;                    /* the published zone */
-    fwd_upstreams_t *upstreams;      /* NULL: outside names can only get SERVFAIL */
+    const answer_cfg_t *answer;          /* shared by all workers, must outlive the server */
+    zonedb_t *db;                        /* the published zone */
+    fwd_upstreams_t *upstreams;          /* NULL: outside names can only get SERVFAIL */
     const config_net_t *allow_recursion; /* clients allowed to use forwarding */
     size_t n_allow_recursion;
-    const config_net_t *allow_transfer;  /* clients allowed AXFR/IXFR */
+    const config_net_t *allow_transfer; /* clients allowed AXFR/IXFR */
     size_t n_allow_transfer;
-    const char *const *listen;       /* IP literals; "0.0.0.0" = every IPv4 and IPv6 address */
+    const char *const *listen; /* IP literals; "0.0.0.0" = every IPv4 and IPv6 address */
     size_t n_listen;
     uint16_t port;
-    int workers;                     /* threads, >= 1 */
-    int tcp_idle_ms;                 /* close idle TCP connections after this (0 = 10 s) */
-    int tcp_max_conns;               /* TCP connections per worker (0 = 256) */
+    int workers;       /* threads, >= 1 */
+    int tcp_idle_ms;   /* close idle TCP connections after this (0 = 10 s) */
+    int tcp_max_conns; /* TCP connections per worker (0 = 256) */
 } dnsd_server_params_t;
 
 typedef struct dnsd_server dnsd_server_t;
@@ -45,8 +45,7 @@ typedef struct dnsd_server dnsd_server_t;
 /* Create and bind every socket. Returns 0, or a negative errno with a
  * message naming the address in `err`. The params (and what they point to)
  * must outlive the server. */
-int dnsd_server_bind(const dnsd_server_params_t *p, dnsd_server_t **out, char *err,
-                     size_t errlen);
+int dnsd_server_bind(const dnsd_server_params_t *p, dnsd_server_t **out, char *err, size_t errlen);
 /* Start the worker threads. 0 or a negative errno. */
 int dnsd_server_start(dnsd_server_t *s);
 /* Stop the workers, close every socket, free. NULL-safe; sets *s NULL. */

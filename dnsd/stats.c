@@ -5,8 +5,8 @@
 #include "common/prom.h"
 #include "zone/snapshot.h"
 
-const uint32_t dnsd_lat_bounds_us[DNSD_LAT_BUCKETS] = {
-    10, 25, 50, 100, 250, 500, 1000, 5000, 25000, 100000, 500000, 2000000};
+const uint32_t dnsd_lat_bounds_us[DNSD_LAT_BUCKETS] = {10,   25,   50,    100,    250,    500,
+                                                       1000, 5000, 25000, 100000, 500000, 2000000};
 
 static enum dnsd_qtype_slot qtype_slot(uint16_t qtype)
 {
@@ -64,8 +64,8 @@ void dnsd_stats_add(dnsd_stats_t *dst, const dnsd_stats_t *src)
 
 static const char *const qtype_names[QT_SLOTS] = {"A",   "NS",   "SOA",  "PTR", "TXT",  "AAAA",
                                                   "SRV", "AXFR", "IXFR", "ANY", "other"};
-static const char *const rcode_names[RC_SLOTS] = {"NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN",
-                                                  "NOTIMP",   "REFUSED", "BADVERS",  "other"};
+static const char *const rcode_names[RC_SLOTS] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
+                                                  "NOTIMP",  "REFUSED", "BADVERS",  "other"};
 
 static void counter(buf_t *out, const char *name, const char *help, uint64_t v)
 {
@@ -113,8 +113,7 @@ void dnsd_stats_prometheus(const dnsd_stats_t *s, const fwd_stats_t *fwd, buf_t 
     }
     counter(out, "mesosdnsd_dns_dropped_total", "Queries dropped without an answer.", s->dropped);
     counter(out, "mesosdnsd_dns_truncated_total", "Answers cut to fit (TC).", s->truncated);
-    counter(out, "mesosdnsd_dns_forwarded_total", "Queries handed to the forwarder.",
-            s->forwarded);
+    counter(out, "mesosdnsd_dns_forwarded_total", "Queries handed to the forwarder.", s->forwarded);
     counter(out, "mesosdnsd_dns_recursion_refused_total",
             "Outside names refused: client not in allowRecursion.", s->recursion_refused);
     const char *t = "mesosdnsd_dns_tcp_connections_total";

@@ -14,8 +14,18 @@
 
 /* Query types counted separately; everything else lands in "other". */
 enum dnsd_qtype_slot {
-    QT_A = 0, QT_NS, QT_SOA, QT_PTR, QT_TXT, QT_AAAA, QT_SRV, QT_AXFR, QT_IXFR, QT_ANY,
-    QT_OTHER, QT_SLOTS
+    QT_A = 0,
+    QT_NS,
+    QT_SOA,
+    QT_PTR,
+    QT_TXT,
+    QT_AAAA,
+    QT_SRV,
+    QT_AXFR,
+    QT_IXFR,
+    QT_ANY,
+    QT_OTHER,
+    QT_SLOTS
 };
 /* Response codes counted: 0-5 as themselves, BADVERS, everything else. */
 enum dnsd_rcode_slot { RC_BADVERS = 6, RC_OTHER, RC_SLOTS };
@@ -29,9 +39,9 @@ typedef struct dnsd_stats {
     uint64_t udp_queries, tcp_queries;
     uint64_t qtype[QT_SLOTS];
     uint64_t rcode[RC_SLOTS];
-    uint64_t dropped;          /* malformed beyond answering, or responses */
-    uint64_t truncated;        /* answers cut (TC set or not) */
-    uint64_t forwarded;        /* handed to the forwarder */
+    uint64_t dropped;           /* malformed beyond answering, or responses */
+    uint64_t truncated;         /* answers cut (TC set or not) */
+    uint64_t forwarded;         /* handed to the forwarder */
     uint64_t recursion_refused; /* outside name from a client not in allowRecursion */
     uint64_t tcp_accepted, tcp_rejected, tcp_timeouts;
     uint64_t lat_count, lat_sum_us;
@@ -39,8 +49,8 @@ typedef struct dnsd_stats {
 } __attribute__((aligned(64))) dnsd_stats_t;
 
 /* Single-writer increment: a relaxed atomic load+store, no lock prefix. */
-#define DNSD_STAT_ADD(s, field, n)                                                        \
-    __atomic_store_n(&(s)->field, __atomic_load_n(&(s)->field, __ATOMIC_RELAXED) + (n),  \
+#define DNSD_STAT_ADD(s, field, n)                                                                 \
+    __atomic_store_n(&(s)->field, __atomic_load_n(&(s)->field, __ATOMIC_RELAXED) + (n),            \
                      __ATOMIC_RELAXED)
 #define DNSD_STAT_INC(s, field) DNSD_STAT_ADD(s, field, 1)
 

@@ -15,15 +15,15 @@
 #include <unistd.h>
 #include <urcu/urcu-memb.h>
 
-#include "common/log.h"
 #include "common/clock.h"
+#include "common/log.h"
 #include "dnsd/worker.h"
 #include "dnsd/xfr.h"
 
-#define TCP_MSG_MAX    65535
-#define TCP_OUT_HIGH   (256 * 1024) /* stop reading while this much is unsent */
-#define TCP_IDLE_MS    10000
-#define TCP_MAX_CONNS  256
+#define TCP_MSG_MAX   65535
+#define TCP_OUT_HIGH  (256 * 1024) /* stop reading while this much is unsent */
+#define TCP_IDLE_MS   10000
+#define TCP_MAX_CONNS 256
 
 struct tcp_conn {
     dnsd_worker_t *w;
@@ -95,8 +95,10 @@ static void conn_send(struct tcp_conn *c, const uint8_t *msg, size_t len)
 static void forward_query(struct tcp_conn *c, const uint8_t *q, size_t qlen)
 {
     dnsd_worker_t *w = c->w;
-    struct tcp_client cl = {.kind = DNSD_CLIENT_TCP, .slot = (uint32_t)(c - w->conns),
-                            .gen = c->gen, .t0_us = clock_mono_us()};
+    struct tcp_client cl = {.kind = DNSD_CLIENT_TCP,
+                            .slot = (uint32_t)(c - w->conns),
+                            .gen = c->gen,
+                            .t0_us = clock_mono_us()};
     if (fwd_submit(w->fwd, q, qlen, true, &cl, sizeof cl) == 0) {
         DNSD_STAT_INC(&w->stats, forwarded);
         return;
@@ -237,8 +239,8 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
         conn_close(c);
 }
 
-static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-                       int salen, void *arg)
+static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+                       void *arg)
 {
     dnsd_worker_t *w = arg;
     int n = max_conns(w);
@@ -269,8 +271,7 @@ static void tcp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sock
     bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 
-void dnsd_tcp_forward_done(dnsd_worker_t *w, const void *client, const uint8_t *resp,
-                           size_t len)
+void dnsd_tcp_forward_done(dnsd_worker_t *w, const void *client, const uint8_t *resp, size_t len)
 {
     struct tcp_client cl;
     memcpy(&cl, client, sizeof cl);

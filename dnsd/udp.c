@@ -7,8 +7,8 @@
 #include <sys/socket.h>
 #include <urcu/urcu-memb.h>
 
-#include "common/log.h"
 #include "common/clock.h"
+#include "common/log.h"
 #include "dnsd/worker.h"
 
 #define UDP_BATCH  32
@@ -118,7 +118,7 @@ static void queue_reply(struct udp_batch *b, int i, int slot, size_t len, bool w
 }
 
 static void udp_forward(dnsd_worker_t *w, int fd, const dnsd_sockaddr_t *peer, socklen_t plen,
-                      const uint8_t *cmsg, size_t cmsg_len, const uint8_t *q, size_t qlen)
+                        const uint8_t *cmsg, size_t cmsg_len, const uint8_t *q, size_t qlen)
 {
     struct udp_client c = {.kind = DNSD_CLIENT_UDP, .fd = fd, .plen = plen};
     c.peer = *peer;

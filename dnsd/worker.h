@@ -38,8 +38,8 @@ typedef struct dnsd_worker {
     answer_ctx_t actx;
     fwd_worker_t *fwd;
 
-    int *udp_fds;            /* one per listen address */
-    bool *udp_wild;          /* socket bound to a wildcard: reply via pktinfo */
+    int *udp_fds;   /* one per listen address */
+    bool *udp_wild; /* socket bound to a wildcard: reply via pktinfo */
     struct event **udp_ev;
     size_t n_udp;
     struct udp_batch *batch; /* recvmmsg/sendmmsg buffers */
@@ -47,7 +47,7 @@ typedef struct dnsd_worker {
     int *tcp_fds;
     struct evconnlistener **tcp_lev;
     size_t n_tcp;
-    struct tcp_conn *conns;  /* tcp_max_conns slots */
+    struct tcp_conn *conns; /* tcp_max_conns slots */
     int n_conns;
     uint8_t *tcp_in, *tcp_out; /* one message each, 65535 bytes */
 
@@ -78,12 +78,10 @@ bool dnsd_may_forward(dnsd_worker_t *w, const struct sockaddr *peer, const uint8
 int dnsd_udp_setup(dnsd_worker_t *w); /* events for w->udp_fds; 0 or -errno */
 void dnsd_udp_teardown(dnsd_worker_t *w);
 /* Forward reply for a UDP client blob. */
-void dnsd_udp_forward_done(dnsd_worker_t *w, const void *client, const uint8_t *resp,
-                           size_t len);
+void dnsd_udp_forward_done(dnsd_worker_t *w, const void *client, const uint8_t *resp, size_t len);
 /* tcp.c */
 int dnsd_tcp_setup(dnsd_worker_t *w);
 void dnsd_tcp_teardown(dnsd_worker_t *w);
-void dnsd_tcp_forward_done(dnsd_worker_t *w, const void *client, const uint8_t *resp,
-                           size_t len);
+void dnsd_tcp_forward_done(dnsd_worker_t *w, const void *client, const uint8_t *resp, size_t len);
 
 #endif

@@ -9,17 +9,17 @@
 enum xfr_phase { XFR_SOA_FIRST, XFR_BODY, XFR_SOA_LAST, XFR_DONE };
 
 struct xfr {
-    const zone_version_t *v;    /* held until xfr_free */
+    const zone_version_t *v; /* held until xfr_free */
     const zone_rrset_t *soa;
     const uint8_t *apex;
     size_t apex_len;
-    uint16_t id, flags;         /* flags copied from the query: opcode, RD, CD */
+    uint16_t id, flags; /* flags copied from the query: opcode, RD, CD */
     uint8_t question[DNAME_MAXLEN + 4];
-    size_t qlen;                /* question bytes, echoed in the first message */
+    size_t qlen; /* question bytes, echoed in the first message */
     enum xfr_phase phase;
-    bool full;                  /* whole zone (AXFR form), else the SOA alone */
-    size_t node, rrset, rec;    /* body cursor: next record to write */
-    uint32_t rec_off;           /* its offset in the RRset's rdata */
+    bool full;               /* whole zone (AXFR form), else the SOA alone */
+    size_t node, rrset, rec; /* body cursor: next record to write */
+    uint32_t rec_off;        /* its offset in the RRset's rdata */
     uint64_t records, messages;
     wire_writer_t w;
 };
@@ -182,8 +182,7 @@ size_t xfr_next(xfr_t *x, uint8_t *buf, size_t cap)
     return x->w.len;
 }
 
-void xfr_counts(const xfr_t *x, uint32_t *serial, uint64_t *records, uint64_t *messages,
-                bool *full)
+void xfr_counts(const xfr_t *x, uint32_t *serial, uint64_t *records, uint64_t *messages, bool *full)
 {
     *serial = x->v->serial;
     *records = x->records;

@@ -135,7 +135,6 @@ void builder_pages_free(void *arr, size_t sz, size_t *cap)
 
 /* ---- add ---------------------------------------------------------------- */
 
-
 size_t zone_builder_memory(const zone_builder_t *b)
 {
     if (!b)
@@ -155,8 +154,8 @@ void builder_note_peak(zone_builder_t *b)
 }
 
 /* Accepted types in ascending order: a node's RRsets come out sorted. */
-const uint16_t builder_type_by_bit[BUILDER_N_TYPES] = {RRTYPE_A,   RRTYPE_NS,  RRTYPE_CNAME, RRTYPE_SOA,
-                                       RRTYPE_PTR, RRTYPE_TXT, RRTYPE_AAAA,  RRTYPE_SRV};
+const uint16_t builder_type_by_bit[BUILDER_N_TYPES] = {
+    RRTYPE_A, RRTYPE_NS, RRTYPE_CNAME, RRTYPE_SOA, RRTYPE_PTR, RRTYPE_TXT, RRTYPE_AAAA, RRTYPE_SRV};
 
 static unsigned type_bit(uint16_t type)
 {
@@ -208,7 +207,7 @@ static int table_resize(zone_builder_t *b, size_t ncap)
  * new: its bytes are copied into nb, unless `suffix_off` (not UINT32_MAX)
  * says where in nb they already are. */
 int builder_intern(zone_builder_t *b, const uint8_t *name, size_t len, uint32_t h,
-                  uint32_t suffix_off, uint32_t *idx)
+                   uint32_t suffix_off, uint32_t *idx)
 {
     size_t mask = b->cap_table - 1, i = h & mask;
     for (;; i = (i + 1) & mask) {
@@ -510,8 +509,8 @@ zone_builder_t *zone_builder_new_sized(const char *apex, const zone_soa_params_t
     if (presize(b, records) < 0)
         goto fail;
     uint32_t idx;
-    if (builder_intern(b, b->apex, b->apex_len, hash_bytes(b->seed, b->apex, b->apex_len), UINT32_MAX,
-               &idx) < 0)
+    if (builder_intern(b, b->apex, b->apex_len, hash_bytes(b->seed, b->apex, b->apex_len),
+                       UINT32_MAX, &idx) < 0)
         goto fail;
     b->names[0].flags |= BN_NODE; /* name 0 is the apex */
     if (add_apex_records(b, soa) < 0)

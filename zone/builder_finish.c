@@ -67,7 +67,8 @@ static int link_up(zone_builder_t *b, uint32_t i)
         uint8_t l0 = b->nb[off];
         uint32_t poff = off + 1u + l0, p;
         size_t pl = b->names[i].len - 1u - l0;
-        if (builder_intern(b, b->nb + poff, pl, hash_bytes(b->seed, b->nb + poff, pl), poff, &p) < 0)
+        if (builder_intern(b, b->nb + poff, pl, hash_bytes(b->seed, b->nb + poff, pl), poff, &p) <
+            0)
             return -ENOMEM;
         b->names[i].parent = p + 1;
         if (b->names[p].flags & BN_NODE)

@@ -11,7 +11,6 @@
 #include "zone/gen.h"
 #include "zone/hostcache.h"
 
-int enumerate_json(const model_t *m, const zone_gen_cfg_t *cfg, const hostmap_t *hosts,
-                   buf_t *out);
+int enumerate_json(const model_t *m, const zone_gen_cfg_t *cfg, const hostmap_t *hosts, buf_t *out);
 
 #endif

@@ -23,9 +23,9 @@
 #include "zone/snapshot.h"
 
 typedef struct export_axfr_params {
-    uint32_t ttl;             /* config ttl */
-    int refresh_seconds;      /* config refreshSeconds */
-    const char *domain;       /* config domain, no trailing dot */
+    uint32_t ttl;        /* config ttl */
+    int refresh_seconds; /* config refreshSeconds */
+    const char *domain;  /* config domain, no trailing dot */
 } export_axfr_params_t;
 
 int export_axfr_json(const zone_snap_t *s, const export_axfr_params_t *p, buf_t *out);

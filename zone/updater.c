@@ -10,9 +10,9 @@
 
 #include "common/arena.h"
 #include "common/clock.h"
-#include "common/prio.h"
 #include "common/errcode.h"
 #include "common/log.h"
+#include "common/prio.h"
 #include "common/prom.h"
 #include "zone/builder.h"
 #include "zone/hostcache.h"
@@ -85,7 +85,6 @@ fail:
     zone_builder_free(&s.b);
     return rc;
 }
-
 
 static double thread_cpu_s(void)
 {

@@ -21,9 +21,9 @@
 
 typedef struct zone_updater_params {
     zonedb_t *db;
-    const zone_gen_cfg_t *gen;   /* must outlive the updater */
-    zone_soa_params_t soa;       /* strings must outlive the updater */
-    const char *dcos_label;      /* initial DC/OS cluster-ID label, NULL = none */
+    const zone_gen_cfg_t *gen; /* must outlive the updater */
+    zone_soa_params_t soa;     /* strings must outlive the updater */
+    const char *dcos_label;    /* initial DC/OS cluster-ID label, NULL = none */
     /* Called on the updater thread after each publish of a new serial
      * (e.g. to send NOTIFY); may be NULL. Must not block. */
     void (*on_publish)(void *ctx, uint32_t serial);
@@ -39,14 +39,14 @@ typedef struct zone_updater_params {
 } zone_updater_params_t;
 
 typedef struct zone_updater_stats {
-    uint64_t builds;          /* snapshots built */
-    uint64_t publishes;       /* of which published (content changed) */
-    uint64_t failures;        /* builds that failed (out of memory) */
-    uint32_t serial;          /* live serial, 0 before the first publish */
-    uint64_t records;         /* records in the live zone */
-    uint64_t snapshot_bytes;  /* memory of the live snapshot */
-    double last_build_s;      /* duration of the last build (resolve + generate + index) */
-    int64_t last_build_ms;    /* CLOCK_REALTIME ms when the last build finished */
+    uint64_t builds;         /* snapshots built */
+    uint64_t publishes;      /* of which published (content changed) */
+    uint64_t failures;       /* builds that failed (out of memory) */
+    uint32_t serial;         /* live serial, 0 before the first publish */
+    uint64_t records;        /* records in the live zone */
+    uint64_t snapshot_bytes; /* memory of the live snapshot */
+    double last_build_s;     /* duration of the last build (resolve + generate + index) */
+    int64_t last_build_ms;   /* CLOCK_REALTIME ms when the last build finished */
 } zone_updater_stats_t;
 
 typedef struct zone_updater zone_updater_t;

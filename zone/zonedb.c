@@ -16,7 +16,7 @@ struct version {
     zone_version_t v;  /* first: readers get &version->v */
     zone_snap_t *snap; /* owned; v.snap is the same pointer, const */
     struct rcu_head rcu;
-    int holds;         /* 1 for being published + zonedb_hold() holders */
+    int holds; /* 1 for being published + zonedb_hold() holders */
 };
 
 struct zonedb {

@@ -69,7 +69,7 @@ static void test_len_validation(void **state)
     const uint8_t ok[] = "\003abc\000";
     assert_int_equal(dname_len(ok, sizeof ok), 5);
     assert_int_equal(dname_len(ok, 4), -EPROTO); /* runs past the buffer */
-    const uint8_t badlabel[] = "\100abc";       /* 64: over the label limit */
+    const uint8_t badlabel[] = "\100abc";        /* 64: over the label limit */
     assert_int_equal(dname_len(badlabel, sizeof badlabel), -EPROTO);
     const uint8_t ptr[] = "\300\014"; /* a compression pointer is not a label */
     assert_int_equal(dname_len(ptr, sizeof ptr), -EPROTO);

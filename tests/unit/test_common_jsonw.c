@@ -88,9 +88,9 @@ static void test_compact_and_escaping(void **state)
     jsonw_init(&w, &b, 0);
     jsonw_arr_begin(&w);
     jsonw_str(&w, "a\"b\\c\n\t<&>\x01");
-    jsonw_str(&w, "caf\xc3\xa9");     /* valid UTF-8 passes through */
-    jsonw_str(&w, "bad\xff");         /* invalid byte → U+FFFD escape */
-    jsonw_str(&w, "\xe2\x80\xa8");    /* U+2028 is escaped by Go */
+    jsonw_str(&w, "caf\xc3\xa9");  /* valid UTF-8 passes through */
+    jsonw_str(&w, "bad\xff");      /* invalid byte → U+FFFD escape */
+    jsonw_str(&w, "\xe2\x80\xa8"); /* U+2028 is escaped by Go */
     jsonw_int(&w, -5);
     jsonw_uint(&w, 18446744073709551615ull);
     jsonw_arr_end(&w);

@@ -18,8 +18,8 @@
  * (UDP size 4096, DO set) in ADDITIONAL, after `pre_ar` NS records. */
 static size_t query(uint8_t *q, uint16_t flags, bool with_opt, bool pre_ns)
 {
-    static const uint8_t head[] = {0xAB, 0xCD, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,
-                                   1,    'a',  1, 'b', 0, 0, 1, 0, 1};
+    static const uint8_t head[] = {0xAB, 0xCD, 0,   0, 0,   1, 0, 0, 0, 0, 0,
+                                   0,    1,    'a', 1, 'b', 0, 0, 1, 0, 1};
     memcpy(q, head, sizeof head);
     wire_put16(q + 2, flags);
     size_t n = sizeof head;

@@ -226,7 +226,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_ip),   cmocka_unit_test(test_split_hostport),
         cmocka_unit_test(test_parse_port), cmocka_unit_test(test_hostname),
-        cmocka_unit_test(test_cidr),       cmocka_unit_test(test_net_contains), cmocka_unit_test(test_sockaddr), cmocka_unit_test(test_local_addrs),
+        cmocka_unit_test(test_cidr),       cmocka_unit_test(test_net_contains),
+        cmocka_unit_test(test_sockaddr),   cmocka_unit_test(test_local_addrs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,7 +27,7 @@
 struct fixture {
     struct event_base *base;
     pthread_t loop;
-    int sec;    /* the secondary's socket */
+    int sec; /* the secondary's socket */
     uint16_t port;
     notify_t *n;
 };
@@ -65,7 +65,7 @@ static int teardown(void **state)
 {
     struct fixture *f = *state;
     event_base_loopbreak(f->base); /* safe: the loop is woken below */
-    notify_serial(f->n, 0);       /* any wake-up makes the loop see the break */
+    notify_serial(f->n, 0);        /* any wake-up makes the loop see the break */
     pthread_join(f->loop, NULL);
     notify_free(&f->n);
     event_base_free(f->base);
@@ -93,8 +93,8 @@ static void test_notify_from_another_thread_wakes_the_loop(void **state)
     ssize_t len = recv_within(f->sec, buf, sizeof buf, 1000, &from);
     assert_true(len >= 12 + 7 + 4); /* header + "\5mesos\0" + type/class */
     assert_int_equal(WIRE_OPCODE(wire_get16(buf + 2)), WIRE_OPCODE_NOTIFY);
-    assert_true(buf[2] & 0x04);    /* AA */
-    assert_false(buf[2] & 0x80);   /* a request */
+    assert_true(buf[2] & 0x04);  /* AA */
+    assert_false(buf[2] & 0x80); /* a request */
     assert_int_equal(wire_get16(buf + 4), 1);
     assert_memory_equal(buf + 12, "\005mesos\000\000\006\000\001", 11); /* mesos. SOA IN */
 

@@ -71,7 +71,7 @@ static size_t query(uint8_t *q, const char *name, uint16_t type, uint32_t serial
     wire_put16(q + p + 2, 1);
     p += 4;
     if (type == RRTYPE_IXFR) {
-        q[9] = 1; /* NSCOUNT */
+        q[9] = 1;                   /* NSCOUNT */
         q[p++] = 0xc0, q[p++] = 12; /* owner: the question */
         static const uint8_t soa_fixed[8] = {0, 6, 0, 1, 0, 0, 0, 60};
         memcpy(q + p, soa_fixed, 8);

@@ -71,9 +71,11 @@ static void test_publish_unchanged_and_label(void **state)
 {
     zonedb_t *db = zonedb_new();
     struct pubs pubs = {0};
-    zone_updater_params_t p = {.db = db, .gen = &gen,
+    zone_updater_params_t p = {.db = db,
+                               .gen = &gen,
                                .soa = {"ns1.mesos.", "root.ns1.mesos.", 60, 600, 86400, 60, 60},
-                               .on_publish = on_publish, .publish_ctx = &pubs};
+                               .on_publish = on_publish,
+                               .publish_ctx = &pubs};
     zone_updater_t *u = zone_updater_start(&p);
     assert_non_null(u);
     assert_true(zone_updater_wait_idle(u, 5000));
@@ -126,8 +128,8 @@ static void test_publish_unchanged_and_label(void **state)
 static void test_burst_publishes_once_and_frees_the_rest(void **state)
 {
     zonedb_t *db = zonedb_new();
-    zone_updater_params_t p = {.db = db, .gen = &gen,
-                               .soa = {"ns1.mesos.", "root.ns1.mesos.", 60, 600, 86400, 60, 60}};
+    zone_updater_params_t p = {
+        .db = db, .gen = &gen, .soa = {"ns1.mesos.", "root.ns1.mesos.", 60, 600, 86400, 60, 60}};
     zone_updater_t *u = zone_updater_start(&p);
     for (int i = 0; i < 50; i++) {
         model_t *m = demo();

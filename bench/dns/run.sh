@@ -16,6 +16,9 @@
 #   RATE [unset]         dnsperf -Q RATE: a fixed offered load instead of as
 #                        fast as dnsperf goes (steadier on a shared machine)
 #   SWAP [1]             run the zone-swap test
+#   SWAP_DRY [0]         1: the swap loop replaces the file but sends no
+#                        SIGHUP (a control: what the loop itself costs the
+#                        client core, where it runs)
 #   SWAP_EVERY [1]       seconds between two zone swaps (a 100k-task state
 #                        takes over a second of the server core to rebuild)
 #   LAT_RATE [20000]     queries/s of the swap latency runs (dnsperf -Q, -v)
@@ -40,6 +43,7 @@ CLIENTS=${CLIENTS:-8}
 QOUT=${QOUT:-500}
 EDNS=${EDNS:-0}
 SWAP=${SWAP:-1}
+SWAP_DRY=${SWAP_DRY:-0}
 SWAP_EVERY=${SWAP_EVERY:-1}
 LAT_RATE=${LAT_RATE:-20000}
 SERVER_CPU=${SERVER_CPU:-1}
@@ -380,7 +384,7 @@ swap_loop() {
         [ $((i % 2)) -eq 0 ] && next=b
         ln -sfn "$work/state-$next.json" "$work/mdnsd/state.tmp"
         mv -T "$work/mdnsd/state.tmp" "$work/mdnsd/state.json"
-        kill -HUP "${PID[mesos-dnsd]}"
+        [ "$SWAP_DRY" = 1 ] || kill -HUP "${PID[mesos-dnsd]}"
         i=$((i + 1))
     done
 }

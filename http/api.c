@@ -256,34 +256,57 @@ static const zone_version_t *hold(zonedb_t *db)
     return v;
 }
 
-void http_api_enumerate(const http_ctx_t *c, http_resp_t *r)
+struct export_job {
+    const zone_version_t *v;
+    const http_ctx_t *c;
+    http_export_fn render;
+};
+
+static int run_export(void *ctx, buf_t *out)
 {
-    const zone_version_t *v = hold(c->p->db);
-    if (!v) {
+    struct export_job *j = ctx;
+    return j->render(j->v, j->c, out);
+}
+
+void http_api_export(const http_ctx_t *c, http_resp_t *r, enum bodycache_export which,
+                     http_export_fn render, const char *ctype)
+{
+    struct export_job j = {hold(c->p->db), c, render};
+    if (!j.v) {
         no_zone(r);
         return;
     }
-    int rc = enumerate_json(v->model, c->p->gen, v->hosts, &r->body);
-    zonedb_release(&v);
-    if (rc != 0)
+    int rc = 0;
+    const bodycache_body_t *b = bodycache_get(c->cache, which, j.v->serial, run_export, &j, &rc);
+    zonedb_release(&j.v);
+    if (!b) {
         http_resp_oom(r);
-    else
-        json_done(r);
+        return;
+    }
+    buf_release(&r->body);
+    r->shared = b;
+    r->status = 200;
+    r->ctype = ctype;
+}
+
+static int render_enumerate(const zone_version_t *v, const http_ctx_t *c, buf_t *out)
+{
+    return enumerate_json(v->model, c->p->gen, v->hosts, out);
+}
+
+void http_api_enumerate(const http_ctx_t *c, http_resp_t *r)
+{
+    http_api_export(c, r, BODYCACHE_ENUMERATE, render_enumerate, HTTP_CT_JSON);
+}
+
+static int render_axfr(const zone_version_t *v, const http_ctx_t *c, buf_t *out)
+{
+    const config_t *cfg = c->p->cfg;
+    export_axfr_params_t ap = {cfg->ttl, cfg->refresh_seconds, cfg->domain};
+    return export_axfr_json(v->snap, &ap, out);
 }
 
 void http_api_axfr(const http_ctx_t *c, http_resp_t *r)
 {
-    const config_t *cfg = c->p->cfg;
-    export_axfr_params_t ap = {cfg->ttl, cfg->refresh_seconds, cfg->domain};
-    const zone_version_t *v = hold(c->p->db);
-    if (!v) {
-        no_zone(r);
-        return;
-    }
-    int rc = export_axfr_json(v->snap, &ap, &r->body);
-    zonedb_release(&v);
-    if (rc != 0)
-        http_resp_oom(r);
-    else
-        json_done(r);
+    http_api_export(c, r, BODYCACHE_AXFR, render_axfr, HTTP_CT_JSON);
 }

@@ -5,11 +5,13 @@
  * Each handler fills `r` (status, content type, body). Lookups read the live
  * zone inside one short RCU read section on the calling thread, which must
  * be an RCU reader (http_resp_rcu_reader); the big exports (/v1/enumerate,
- * /v1/axfr) hold the version with zonedb_hold() and run outside it. */
+ * /v1/axfr, /v1/zone) hold the version with zonedb_hold(), run outside it,
+ * and are shared by concurrent requests (http_api_export, bodycache.h). */
 #ifndef MDNS_HTTP_API_H
 #define MDNS_HTTP_API_H
 
 #include "http/resp.h"
+#include "zone/zonedb.h"
 
 /* Name and URL reported by /v1/version (keys as in Mesos-DNS). */
 #define HTTP_API_SERVICE "mesos-dnsd"
@@ -22,6 +24,13 @@ void http_api_host_ports(const http_ctx_t *c, http_resp_t *r);
 void http_api_services(const http_ctx_t *c, http_resp_t *r);
 void http_api_enumerate(const http_ctx_t *c, http_resp_t *r);
 void http_api_axfr(const http_ctx_t *c, http_resp_t *r);
+
+/* Serve export `which` of the live zone, rendered by render(v, c, out) or
+ * shared with requests for the same version being answered (bodycache.h):
+ * 200 with `ctype`, 503 before the first zone, 500 when rendering fails. */
+typedef int (*http_export_fn)(const zone_version_t *v, const http_ctx_t *c, buf_t *out);
+void http_api_export(const http_ctx_t *c, http_resp_t *r, enum bodycache_export which,
+                     http_export_fn render, const char *ctype);
 
 /* Text of an IPv4 (4 bytes) or IPv6 (16 bytes) rdata into `out` (>= 46). */
 void http_api_ip_text(const uint8_t *rdata, uint16_t rdlen, char *out);

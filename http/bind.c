@@ -9,6 +9,7 @@
 #include <urcu/urcu-memb.h>
 
 #include "common/dname.h"
+#include "http/api.h"
 #include "zone/export.h"
 #include "zone/snapshot.h"
 #include "zone/zonedb.h"
@@ -246,20 +247,13 @@ void http_bind_secondary(const http_ctx_t *c, http_resp_t *r)
     text_done(r);
 }
 
+static int render_zone(const zone_version_t *v, const http_ctx_t *c, buf_t *out)
+{
+    (void)c;
+    return export_master_file(v->snap, out);
+}
+
 void http_bind_zone(const http_ctx_t *c, http_resp_t *r)
 {
-    /* Held, not read-locked: the export takes seconds on large clusters. */
-    urcu_memb_read_lock();
-    const zone_version_t *v = zonedb_hold(c->p->db);
-    urcu_memb_read_unlock();
-    if (!v) {
-        http_resp_text(r, 503, "503: no zone published yet\n");
-        return;
-    }
-    int rc = export_master_file(v->snap, &r->body);
-    zonedb_release(&v);
-    if (rc != 0)
-        http_resp_oom(r);
-    else
-        text_done(r);
+    http_api_export(c, r, BODYCACHE_ZONE, render_zone, HTTP_CT_TEXT);
 }

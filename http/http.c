@@ -29,6 +29,7 @@
 #include "common/log.h"
 #include "http/api.h"
 #include "http/bind.h"
+#include "http/bodycache.h"
 #include "http/ops.h"
 #include "http/page.h"
 #include "http/resp.h"
@@ -47,6 +48,7 @@ struct http_server {
     uint16_t port;
     int64_t start_ms;
     http_counters_t counters;
+    bodycache_t *cache; /* big exports shared by concurrent requests */
 };
 
 /* Most request body a GET or HEAD may carry before it is answered anyway
@@ -244,7 +246,11 @@ static void dispatch(http_server_t *s, struct MHD_Connection *con, const char *m
         http_resp_text(r, 406, "406: Not Acceptable");
         return;
     }
-    http_ctx_t c = {.p = s->p, .route = rt, .counters = &s->counters, .start_ms = s->start_ms};
+    http_ctx_t c = {.p = s->p,
+                    .route = rt,
+                    .counters = &s->counters,
+                    .start_ms = s->start_ms,
+                    .cache = s->cache};
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
     socklen_t sl = sizeof c.local;
@@ -262,21 +268,41 @@ static void free_big(void *p)
     malloc_trim(0);
 }
 
-static enum MHD_Result queue(struct MHD_Connection *con, http_resp_t *r, bool api, enum http_ep ep)
+static void release_shared(void *cls)
 {
+    bodycache_release(cls);
+}
+
+static struct MHD_Response *make_response(http_resp_t *r)
+{
+    if (r->shared) { /* a big export: the response holds the reference */
+        const bodycache_body_t *b = r->shared;
+        r->shared = NULL;
+        struct MHD_Response *m = MHD_create_response_from_buffer_with_free_callback_cls(
+            b->len, (void *)b->data, release_shared, (void *)b);
+        if (!m)
+            bodycache_release(b);
+        return m;
+    }
     size_t len = r->body.len;
     char *data = len ? buf_take(&r->body, NULL) : NULL;
     struct MHD_Response *m;
     if (!data)
-        m = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    else if (len >= HTTP_TRIM_AFTER)
+        return MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (len >= HTTP_TRIM_AFTER)
         m = MHD_create_response_from_buffer_with_free_callback(len, data, free_big);
     else
         m = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-    if (!m) {
+    if (!m)
         free(data);
+    return m;
+}
+
+static enum MHD_Result queue(struct MHD_Connection *con, http_resp_t *r, bool api, enum http_ep ep)
+{
+    struct MHD_Response *m = make_response(r);
+    if (!m)
         return MHD_NO;
-    }
     MHD_add_response_header(m, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
     MHD_add_response_header(m, "X-Content-Type-Options", "nosniff");
     if (r->location)
@@ -418,7 +444,12 @@ int http_server_start(const http_params_t *p, http_server_t **out, char *err, si
     s->p = p;
     s->start_ms = clock_real_ms();
     int fd = -1;
-    int rc = listen_socket(p->cfg->http_listener, p->cfg->http_port, &fd, err, errlen);
+    int rc = -ENOMEM;
+    if (!(s->cache = bodycache_new())) {
+        snprintf(err, errlen, "http: out of memory");
+        goto fail;
+    }
+    rc = listen_socket(p->cfg->http_listener, p->cfg->http_port, &fd, err, errlen);
     if (rc < 0)
         goto fail;
     s->port = bound_port(fd);
@@ -443,6 +474,7 @@ int http_server_start(const http_params_t *p, http_server_t **out, char *err, si
     *out = s;
     return 0;
 fail:
+    bodycache_free(&s->cache);
     free(s);
     return rc;
 }
@@ -459,6 +491,7 @@ void http_server_stop(http_server_t **sp)
     http_server_t *s = *sp;
     if (s->mhd)
         MHD_stop_daemon(s->mhd); /* joins the threads, closes the socket */
+    bodycache_free(&s->cache);   /* after every response is gone */
     free(s);
     *sp = NULL;
 }

@@ -29,16 +29,21 @@ void http_resp_init(http_resp_t *r)
     r->status = 500;
     r->ctype = HTTP_CT_TEXT;
     r->location = NULL;
+    r->shared = NULL;
     buf_init(&r->body);
 }
 
 void http_resp_release(http_resp_t *r)
 {
+    bodycache_release(r->shared);
+    r->shared = NULL;
     buf_release(&r->body);
 }
 
 void http_resp_text(http_resp_t *r, int status, const char *text)
 {
+    bodycache_release(r->shared);
+    r->shared = NULL;
     buf_release(&r->body);
     r->status = status;
     r->ctype = HTTP_CT_TEXT;

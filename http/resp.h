@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "common/buf.h"
+#include "http/bodycache.h"
 #include "http/http.h"
 #include "http/route.h"
 
@@ -55,6 +56,7 @@ typedef struct http_ctx {
     bool has_local;
     const http_counters_t *counters; /* for /metrics */
     int64_t start_ms;                /* server start, CLOCK_REALTIME ms */
+    bodycache_t *cache;              /* big exports, shared (bodycache.h) */
 } http_ctx_t;
 
 typedef struct http_resp {
@@ -62,6 +64,9 @@ typedef struct http_resp {
     const char *ctype;    /* static string */
     const char *location; /* Location header (301) or NULL */
     buf_t body;           /* owned; NUL-terminated */
+    /* Instead of `body`: a shared rendering of a big export (a reference,
+     * handed to the response that sends it, else released with r). */
+    const bodycache_body_t *shared;
 } http_resp_t;
 
 void http_resp_init(http_resp_t *r);

@@ -14,8 +14,8 @@
 #define PRIO_BACKGROUND_NICE 10
 
 /* Give the calling thread (only) nice PRIO_BACKGROUND_NICE, unless it
- * already runs at that or lower. Returns 0 or -errno (logged at debug:
- * failing costs only latency). Thread-safe. */
+ * already runs at that or lower. Returns 0 or -errno (a refused change is
+ * logged at debug: failing costs only latency). Thread-safe. */
 int prio_background(void);
 
 #endif

@@ -209,24 +209,44 @@ static bool skipped(const netaddr_ip_t *ip, unsigned skip)
            ((skip & NETADDR_SKIP_LINKLOCAL) && a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
 }
 
+/* The address of an interface entry, or false for other families. */
+static bool entry_ip(const struct ifaddrs *i, netaddr_ip_t *ip)
+{
+    const struct sockaddr *sa = i->ifa_addr;
+    if (!sa || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+        return false;
+    *ip = (netaddr_ip_t){.family = sa->sa_family};
+    if (sa->sa_family == AF_INET)
+        memcpy(ip->addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+    else
+        memcpy(ip->addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+    return true;
+}
+
+int netaddr_is_local(int family, const uint8_t *addr)
+{
+    struct ifaddrs *ifs = NULL;
+    if (getifaddrs(&ifs) != 0)
+        return -errno;
+    int found = 0;
+    netaddr_ip_t ip;
+    for (const struct ifaddrs *i = ifs; i && !found; i = i->ifa_next)
+        found = entry_ip(i, &ip) && ip.family == family &&
+                memcmp(ip.addr, addr, family == AF_INET ? 4 : 16) == 0;
+    freeifaddrs(ifs);
+    return found;
+}
+
 int netaddr_local_addrs(netaddr_ip_t *out, size_t max, unsigned skip)
 {
     struct ifaddrs *ifs = NULL;
     if (getifaddrs(&ifs) != 0)
         return -errno;
     size_t n = 0;
-    for (const struct ifaddrs *i = ifs; i && n < max; i = i->ifa_next) {
-        const struct sockaddr *sa = i->ifa_addr;
-        if (!sa || (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
-            continue;
-        netaddr_ip_t ip = {.family = sa->sa_family};
-        if (sa->sa_family == AF_INET)
-            memcpy(ip.addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-        else
-            memcpy(ip.addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-        if (!skipped(&ip, skip))
+    netaddr_ip_t ip;
+    for (const struct ifaddrs *i = ifs; i && n < max; i = i->ifa_next)
+        if (entry_ip(i, &ip) && !skipped(&ip, skip))
             out[n++] = ip;
-    }
     freeifaddrs(ifs);
     return (int)n;
 }

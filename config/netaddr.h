@@ -57,7 +57,8 @@ bool netaddr_net_contains(int net_family, const uint8_t *net_addr, uint8_t prefi
                           const uint8_t *addr);
 
 /* The socket address for (`family`, `addr`, `port`; `scope` for IPv6
- * link-local, else 0) in *ss; returns its length. */
+ * link-local, else 0) in *ss; returns its length. Any family other than
+ * AF_INET6 is taken as AF_INET. */
 socklen_t netaddr_sockaddr(int family, const uint8_t *addr, uint16_t port, uint32_t scope,
                            struct sockaddr_storage *ss);
 
@@ -74,5 +75,10 @@ typedef struct netaddr_ip {
  * without those `skip` names; at most `max` (more are left out). Returns
  * how many were written, or -errno when getifaddrs fails. */
 int netaddr_local_addrs(netaddr_ip_t *out, size_t max, unsigned skip);
+
+/* 1 when (`family`, `addr`) is an address of one of this host's
+ * interfaces (all of them, however many), 0 when not, -errno when
+ * getifaddrs fails. */
+int netaddr_is_local(int family, const uint8_t *addr);
 
 #endif

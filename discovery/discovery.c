@@ -404,8 +404,14 @@ static void hop(discovery_t *d, const char *to, const char *why)
         return;
     }
     log_debug("state: %s is not the leader (%s %s)", d->target, why, to);
+    char next[sizeof d->target];
+    int n = snprintf(next, sizeof next, "%s", to);
+    if (n < 0 || (size_t)n >= sizeof next) { /* never ask a cut-off address */
+        attempt_failed(d, "leader address too long (%s %.150s)", why, to);
+        return;
+    }
     d->hops++;
-    snprintf(d->target, sizeof d->target, "%s", to);
+    memcpy(d->target, next, (size_t)n + 1);
     request_begin(d);
 }
 
@@ -414,7 +420,7 @@ static void hop(discovery_t *d, const char *to, const char *why)
  * credentials. Anything else is not a master's redirect: not followed. */
 static void follow_redirect(discovery_t *d, const fetch_result_t *r)
 {
-    char to[128], target[140];
+    char to[128], target[sizeof to + sizeof "https://"];
     bool https, from_https = strncmp(r->url, "https:", 6) == 0;
     if (fetch_redirect_master(r->redirect, STATE_PATH, to, sizeof to, &https) != 0) {
         attempt_failed(d,
@@ -427,7 +433,8 @@ static void follow_redirect(discovery_t *d, const fetch_result_t *r)
                        r->redirect);
         return;
     }
-    snprintf(target, sizeof target, "%s%s", https == d->https ? "" : "https://", to);
+    /* The scheme always explicit: the redirect's, whatever the config says. */
+    snprintf(target, sizeof target, "%s://%s", https ? "https" : "http", to);
     hop(d, target, "redirects to");
 }
 

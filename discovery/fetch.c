@@ -626,10 +626,19 @@ static bool url_part(CURLU *u, CURLUPart what, unsigned flags, char *out, size_t
     return ok;
 }
 
+/* Whether the URL has the part at all, whatever its length. */
+static bool url_has(CURLU *u, CURLUPart what)
+{
+    char *v = NULL;
+    bool has = curl_url_get(u, what, &v, 0) == CURLUE_OK;
+    curl_free(v);
+    return has;
+}
+
 int fetch_redirect_master(const char *url, const char *path, char *out, size_t outlen, bool *https)
 {
     CURLU *u = curl_url();
-    char scheme[8], host[256], port[8], upath[256], extra[8];
+    char scheme[8], host[256], port[8], upath[256];
     int rc = -EINVAL;
     if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK)
         goto out;
@@ -640,10 +649,8 @@ int fetch_redirect_master(const char *url, const char *path, char *out, size_t o
         goto out;
     /* user information would be sent as credentials; a query or a
      * fragment is not what a master's redirect carries */
-    if (url_part(u, CURLUPART_USER, 0, extra, sizeof extra) ||
-        url_part(u, CURLUPART_PASSWORD, 0, extra, sizeof extra) ||
-        url_part(u, CURLUPART_QUERY, 0, extra, sizeof extra) ||
-        url_part(u, CURLUPART_FRAGMENT, 0, extra, sizeof extra))
+    if (url_has(u, CURLUPART_USER) || url_has(u, CURLUPART_PASSWORD) ||
+        url_has(u, CURLUPART_QUERY) || url_has(u, CURLUPART_FRAGMENT))
         goto out;
     if ((strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) || strcmp(upath, path) != 0)
         goto out;

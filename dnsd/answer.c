@@ -739,8 +739,6 @@ static void set_limit(ans_t *a, bool tcp, size_t cap)
     a->w->cap = lim - (a->with_opt ? WIRE_OPT_LEN : 0);
 }
 
-#define DNS_RCODE_NOTAUTH 9
-
 /* AXFR/IXFR: only for the apex of our own zone, never forwarded. */
 static void answer_transfer(ans_t *a, answer_result_t *res)
 {
@@ -848,7 +846,6 @@ void answer_hint(answer_ctx_t *ctx, const zone_snap_t *z, const uint8_t *query, 
         return;
     memcpy(h->name, ctx->name, ctx->name_len);
     h->name_len = ctx->name_len;
-    h->qtype = q->qtype;
     zone_snap_prefetch(z, h->name, h->name_len);
 }
 

@@ -128,8 +128,7 @@ void answer_query(answer_ctx_t *ctx, const zone_snap_t *z, const uint8_t *query,
  * them (or a query they could not parse) costs only speed. */
 typedef struct answer_hint {
     const zone_node_t *node; /* set by answer_hint_rrsets, NULL if none */
-    uint16_t qtype;
-    uint8_t name_len; /* 0: no lookup to prepare */
+    uint8_t name_len;        /* 0: no lookup to prepare */
     uint8_t name[DNAME_MAXLEN];
 } answer_hint_t;
 

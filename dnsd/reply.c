@@ -50,7 +50,7 @@ int reply_error(const uint8_t *query, size_t qlen, unsigned rcode, bool ra, uint
     size_t need = qend + (opt_at ? WIRE_OPT_LEN : 0);
     if (cap < need)
         return -ENOSPC;
-    memmove(out, query, qend);                    /* id and question; out may alias query */
+    memmove(out, query, qend);                    /* id and question; out may equal query */
     out[2] = (uint8_t)(0x80 | (query[2] & 0x79)); /* QR, opcode, RD */
     out[3] = (uint8_t)((ra ? 0x80 : 0) | (query[3] & 0x10) | (rcode & 0x0f)); /* RA, CD */
     wire_put16(out + 6, 0);

@@ -21,7 +21,8 @@
  * RA flag; `udp_size` is the payload size our OPT advertises (at least 512
  * is sent). Returns the length written (`qend` + 11 at most, where qend is
  * the end of the question), -EINVAL for a query without exactly one
- * readable uncompressed question, -ENOSPC when `cap` is too small. */
+ * readable uncompressed question, -ENOSPC when `cap` is too small. `out`
+ * may be `query` itself (not otherwise overlapping it). */
 int reply_error(const uint8_t *query, size_t qlen, unsigned rcode, bool ra, uint16_t udp_size,
                 uint8_t *out, size_t cap);
 

@@ -139,17 +139,6 @@ static bool listener_covers(const char *ent, int dflt_port, const config_addr_t 
     return port == 53 && host_covers(ent, hl, a);
 }
 
-#define LOCAL_MAX 256 /* interface addresses compared; a host rarely has more */
-
-static bool is_own_interface(const netaddr_ip_t *own, int n_own, const config_addr_t *a)
-{
-    for (int i = 0; i < n_own; i++)
-        if (own[i].family == a->family &&
-            memcmp(own[i].addr, a->addr, a->family == AF_INET ? 4 : 16) == 0)
-            return true;
-    return false;
-}
-
 static bool listens_on(const config_t *c, const config_addr_t *a)
 {
     if (!addr_is_loopback(a))
@@ -165,9 +154,7 @@ static bool listens_on(const config_t *c, const config_addr_t *a)
 
 bool resolvconf_is_self(const config_t *c, const config_addr_t *a)
 {
-    netaddr_ip_t own[LOCAL_MAX];
-    int n_own = netaddr_local_addrs(own, LOCAL_MAX, 0);
-    return is_own_interface(own, n_own, a) || listens_on(c, a);
+    return netaddr_is_local(a->family, a->addr) == 1 || listens_on(c, a);
 }
 
 size_t resolvconf_load(const config_t *c, const char *path, resolvconf_ns_t *out, size_t max)
@@ -187,13 +174,13 @@ size_t resolvconf_load(const config_t *c, const char *path, resolvconf_ns_t *out
     size_t n_all = resolvconf_parse(text, len, all, RESOLVCONF_MAX, &bad);
     if (bad)
         log_warn("resolv.conf: %s line %u: nameserver is not an IP address; ignored", path, bad);
-    netaddr_ip_t own[LOCAL_MAX];
-    int n_own = netaddr_local_addrs(own, LOCAL_MAX, 0);
-    if (n_own < 0)
-        log_warn("resolv.conf: getifaddrs: %s; own addresses not excluded", strerror(-n_own));
     size_t n = 0;
     for (size_t i = 0; i < n_all; i++) {
-        if (is_own_interface(own, n_own, &all[i].addr) || listens_on(c, &all[i].addr)) {
+        int own = netaddr_is_local(all[i].addr.family, all[i].addr.addr);
+        if (own < 0)
+            log_warn("resolv.conf: getifaddrs: %s; %s not checked against own addresses",
+                     strerror(-own), all[i].addr.text);
+        if (own == 1 || listens_on(c, &all[i].addr)) {
             log_info("resolv.conf: %s: nameserver %s is this host; skipped", path,
                      all[i].addr.text);
             continue;

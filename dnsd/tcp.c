@@ -116,7 +116,9 @@ static void xfr_pump(struct tcp_conn *c)
     while (c->xfr && evbuffer_get_length(out) < TCP_OUT_HIGH) {
         size_t len = xfr_next(c->xfr, c->w->tcp_out, TCP_MSG_MAX);
         if (len == 0) {
-            xfr_finish(c, true);
+            /* An aborted transfer just stops: the client, missing the
+             * closing SOA, discards it (its own timeout ends the wait). */
+            xfr_finish(c, !xfr_aborted(c->xfr));
             bufferevent_enable(c->bev, EV_READ); /* next pipelined query */
             break;
         }

@@ -51,6 +51,7 @@
 #define DNS_RCODE_NXDOMAIN 3
 #define DNS_RCODE_NOTIMP   4
 #define DNS_RCODE_REFUSED  5
+#define DNS_RCODE_NOTAUTH  9
 #define DNS_RCODE_BADVERS  16 /* extended: upper 8 bits in OPT */
 
 #define WIRE_EDNS_DO 0x8000u /* DO bit in the OPT TTL's flag half */

@@ -63,7 +63,7 @@ enum { DNSD_CLIENT_UDP = 1, DNSD_CLIENT_TCP = 2 };
 bool dnsd_peer_allowed(const struct sockaddr *peer, const config_net_t *nets, size_t n);
 /* The reply with `rcode` to `query` (reply.h; RA as `ra`, our OPT sized
  * ednsMaxPayload) into out; returns its length, or 0 when the query has no
- * readable question (the caller then drops it). */
+ * readable question or `cap` is too small (the caller then drops it). */
 size_t dnsd_error_reply(const dnsd_worker_t *w, const uint8_t *query, size_t qlen, uint16_t rcode,
                         bool ra, uint8_t *out, size_t cap);
 /* For an ANSWER_FORWARD result: true when the client at `peer` may have

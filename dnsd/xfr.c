@@ -9,6 +9,7 @@
 enum xfr_phase { XFR_SOA_FIRST, XFR_BODY, XFR_SOA_LAST, XFR_DONE };
 
 struct xfr {
+    bool aborted;            /* stopped early: see xfr_next */
     const zone_version_t *v; /* held until xfr_free */
     const zone_rrset_t *soa;
     const uint8_t *apex;
@@ -170,16 +171,23 @@ size_t xfr_next(xfr_t *x, uint8_t *buf, size_t cap)
     if (an == 0 && x->phase != XFR_DONE) {
         /* A record larger than an empty message: never true of our zones
          * (records are a few hundred bytes at most), but an endless stream
-         * of empty messages must not follow if it ever were. The client
-         * sees the transfer end without its closing SOA and discards it. */
-        log_err("xfr: a record does not fit in a %zu-byte message; transfer aborted", cap);
+         * of empty messages must not follow if it ever were. The transfer
+         * stops without its closing SOA, which the client discards. */
+        log_err("xfr: a record does not fit in a %zu-byte message; transfer aborted",
+                cap < XFR_MSG_MAX ? cap : (size_t)XFR_MSG_MAX);
         x->phase = XFR_DONE;
+        x->aborted = true;
         return 0;
     }
     wire_put16(buf + 6, an);
     x->records += an;
     x->messages++;
     return x->w.len;
+}
+
+bool xfr_aborted(const xfr_t *x)
+{
+    return x->aborted;
 }
 
 void xfr_counts(const xfr_t *x, uint32_t *serial, uint64_t *records, uint64_t *messages, bool *full)

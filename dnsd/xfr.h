@@ -34,8 +34,11 @@ typedef struct xfr xfr_t;
 xfr_t *xfr_start(zonedb_t *db, const uint8_t *query, size_t qlen);
 /* Write the next message into `buf` (`cap` >= 512 bytes; at most
  * XFR_MSG_MAX are used). Returns its length, or 0 when the transfer is
- * complete (or aborted, logged: a record too big for a message). */
+ * over: complete, or aborted (xfr_aborted; logged) because a record does
+ * not fit in a message. */
 size_t xfr_next(xfr_t *x, uint8_t *buf, size_t cap);
+/* True when xfr_next stopped before the closing SOA. */
+bool xfr_aborted(const xfr_t *x);
 /* Counts for the log line. */
 void xfr_counts(const xfr_t *x, uint32_t *serial, uint64_t *records, uint64_t *messages,
                 bool *full);

@@ -114,7 +114,7 @@ static inline void put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-static size_t pow2_at_least(size_t n)
+static inline size_t pow2_at_least(size_t n)
 {
     size_t c = 8;
     while (c < n)

@@ -112,7 +112,7 @@ void zone_snap_set_serial(zone_snap_t *s, uint32_t serial);
 void zone_snap_free(zone_snap_t **s);
 
 /* --- layout ------------------------------------------------------------
- * Only zone/builder.c makes snapshots, and lays them out itself; everyone
+ * Only zone/builder*.c make snapshots, and lays them out itself; everyone
  * else reads them through the functions above. */
 
 /* Index slot: the name's hash and where its node block is, so that a

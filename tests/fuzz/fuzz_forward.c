@@ -41,6 +41,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (n > 0 && (size_t)n > size + 11)
         abort();
+    /* In place (out == query): the same reply as into a separate buffer. */
+    if (n > 0 && size <= FWD_QUERY_MAX) {
+        uint8_t inplace[FWD_QUERY_MAX + 11];
+        memcpy(inplace, data, size);
+        if (reply_error(inplace, size, DNS_RCODE_SERVFAIL, true, 1232, inplace, sizeof inplace) !=
+                n ||
+            memcmp(inplace, out, (size_t)n) != 0)
+            abort();
+    }
     (void)reply_error(data, size, DNS_RCODE_SERVFAIL, true, 0, out, size / 2);
     /* The input as a reply to a fixed query, and as both halves. */
     static const uint8_t q[] = {0x12, 0x34, 1,   0,   0,   1,   0,   0,   0,   0, 0, 0, 3, 'w', 'w',

@@ -87,13 +87,15 @@ static void test_redirect_target(void **state)
                                            sizeof m, &https),
                      0);
     assert_string_equal(m, "[::1]:5051");
-    const char *bad[] = {"http://10.0.0.2:5050/login",
-                         "http://10.0.0.2:5050/master/state?x=1",
+    const char *bad[] = {"http://10.0.0.2:5050/login", "http://10.0.0.2:5050/master/state?x=1",
                          "http://user:pw@10.0.0.2:5050/master/state",
+                         /* long parts too (an 8-byte probe once missed them) */
+                         "http://administrator@10.0.0.2:5050/master/state",
+                         "http://u:a-long-password@10.0.0.2:5050/master/state",
+                         "http://10.0.0.2:5050/master/state?token=12345678",
+                         "http://10.0.0.2:5050/master/state#fragment-of-length",
                          "ftp://10.0.0.2/master/state",
-                         "http://10.0.0.2:5050/master/state/../../etc",
-                         "/master/state",
-                         ""};
+                         "http://10.0.0.2:5050/master/state/../../etc", "/master/state", ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (fetch_redirect_master(bad[i], "/master/state", m, sizeof m, &https) == 0)
             fail_msg("accepted \"%s\" -> %s", bad[i], m);

@@ -219,6 +219,13 @@ static void test_local_addrs(void **state)
         }
     }
     assert_int_equal(netaddr_local_addrs(ip, 0, 0), 0); /* max is respected */
+    /* Every address listed is local, and a documentation address is not. */
+    n = netaddr_local_addrs(ip, 256, 0);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(netaddr_is_local(ip[i].family, ip[i].addr), 1);
+    const uint8_t loop4[4] = {127, 0, 0, 1}, testnet[4] = {192, 0, 2, 77};
+    assert_int_equal(netaddr_is_local(AF_INET, loop4), 1);
+    assert_int_equal(netaddr_is_local(AF_INET, testnet), 0);
 }
 
 int main(void)

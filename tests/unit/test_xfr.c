@@ -203,6 +203,51 @@ static void test_held_version_survives_a_new_publish(void **state)
     zonedb_free(&db);
 }
 
+/* An SOA of two ~250-octet names does not fit in a 512-byte message: the
+ * transfer stops at once (no endless empty messages) and says so. */
+static void test_record_too_big_aborts(void **state)
+{
+    (void)state;
+    char mname[300] = "", rname[300] = "";
+    for (int i = 0; i < 4; i++) {
+        strcat(mname, "nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn.");
+        strcat(rname, "rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr.");
+    }
+    strcat(mname, "mesos");
+    strcat(rname, "mesos");
+    zone_soa_params_t soa = SOA;
+    soa.mname = mname;
+    soa.rname = rname;
+    zone_builder_t *b = zone_builder_new("mesos", &soa);
+    assert_non_null(b);
+    zone_snap_t *s = NULL;
+    assert_int_equal(zone_builder_finish(&b, &s), 0);
+    zonedb_t *db = zonedb_new();
+    bool changed;
+    assert_int_equal(zonedb_publish(db, &s, NULL, NULL, &changed), 0);
+    uint8_t q[512], buf[65535];
+    size_t qlen = query(q, "mesos.", RRTYPE_AXFR, 0);
+    for (int big = 0; big <= 1; big++) {
+        urcu_memb_read_lock();
+        xfr_t *x = xfr_start(db, q, qlen);
+        urcu_memb_read_unlock();
+        assert_non_null(x);
+        size_t cap = big ? sizeof buf : 512, n = 0, len;
+        while ((len = xfr_next(x, buf, cap)) > 0 && n < 10)
+            n++;
+        if (big) { /* room enough: the whole zone */
+            assert_true(n >= 1);
+            assert_false(xfr_aborted(x));
+        } else {
+            assert_int_equal(n, 0);
+            assert_true(xfr_aborted(x));
+            assert_int_equal(xfr_next(x, buf, cap), 0); /* stays over */
+        }
+        xfr_free(&x);
+    }
+    zonedb_free(&db);
+}
+
 int main(void)
 {
     urcu_memb_register_thread();
@@ -210,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_axfr_whole_zone_in_many_messages),
         cmocka_unit_test(test_ixfr_serials),
         cmocka_unit_test(test_held_version_survives_a_new_publish),
+        cmocka_unit_test(test_record_too_big_aborts),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     urcu_memb_unregister_thread();

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/dname.h"
 #include "dnsd/answer.h"
 #include "dnsd/wire.h"
@@ -140,20 +141,13 @@ static void make(qset_t *s, int i, const char *name, uint16_t type, bool edns)
     s->len[i] = make_query(s->q[i], i, name, type, edns);
 }
 
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void run(const char *kind, answer_ctx_t *ctx, const zone_snap_t *z, const qset_t *s,
                 unsigned iters, uint16_t want_rcode)
 {
     static uint8_t out[4096];
     answer_result_t res;
     size_t bytes = 0;
-    double t0 = cpu_now();
+    double t0 = clock_process_cpu_s();
     for (unsigned i = 0; i < iters; i++) {
         unsigned k = i & (NQ - 1);
         answer_query(ctx, z, s->q[k], s->len[k], false, out, sizeof out, &res);
@@ -161,7 +155,7 @@ static void run(const char *kind, answer_ctx_t *ctx, const zone_snap_t *z, const
         if (res.action != ANSWER_SEND || res.rcode != want_rcode)
             die("unexpected answer");
     }
-    double dt = cpu_now() - t0;
+    double dt = clock_process_cpu_s() - t0;
     printf("%-4s %9u queries  %8.0f queries/CPU-s  %6.1f ns/query  %5.0f bytes/response\n", kind,
            iters, iters / dt, dt * 1e9 / iters, (double)bytes / iters);
 }
@@ -203,7 +197,7 @@ static void run_batch(const char *kind, answer_ctx_t *ctx, const zone_snap_t *z,
     for (int hints = 0; hints < 2; hints++) {
         answer_result_t res;
         size_t bytes = 0;
-        double t0 = cpu_now();
+        double t0 = clock_process_cpu_s();
         for (unsigned i = 0; i < iters; i += batch) {
             unsigned n = iters - i < batch ? iters - i : batch;
             for (unsigned k = 0; k < n; k++)
@@ -222,7 +216,7 @@ static void run_batch(const char *kind, answer_ctx_t *ctx, const zone_snap_t *z,
                     die("unexpected answer");
             }
         }
-        double dt = cpu_now() - t0;
+        double dt = clock_process_cpu_s() - t0;
         printf("%-4s batch %3u %-11s %9u queries  %8.0f queries/CPU-s  %6.1f ns/query  %5.0f "
                "bytes/response\n",
                kind, batch, hints ? "prefetch" : "no prefetch", iters, iters / dt, dt * 1e9 / iters,
@@ -238,11 +232,11 @@ int main(int argc, char **argv)
     unsigned batch = argc > 4 ? (unsigned)atoi(argv[4]) : 0;
     if (tasks < 10)
         die("need at least 10 tasks");
-    double t0 = cpu_now();
+    double t0 = clock_process_cpu_s();
     zone_snap_t *z = build(tasks);
     printf("zone: %u tasks, %zu records, %zu nodes, %.1f MiB, built in %.2f CPU-s\n", tasks,
            zone_snap_record_count(z), zone_snap_node_count(z), zone_snap_memory(z) / 1048576.0,
-           cpu_now() - t0);
+           clock_process_cpu_s() - t0);
     static qset_t a, srv, nx;
     char name[128];
     unsigned apps = tasks / 10;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "config/config.h"
 #include "discovery/discovery.h"
@@ -36,14 +37,6 @@ static void on_model(void *ctx, model_t **m)
 static bool got(void *arg)
 {
     return models >= *(int *)arg;
-}
-
-static double cpu_s(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-           ru.ru_stime.tv_usec / 1e6;
 }
 
 static long peak_rss_kb(void)
@@ -93,14 +86,14 @@ int main(int argc, char **argv)
     long rss0 = peak_rss_kb();
     printf("run  wall_s  cpu_s  MB/s(decoded)\n");
     for (int i = 1; i <= runs; i++) {
-        double w0 = tu_now(), c0 = cpu_s();
+        double w0 = tu_now(), c0 = clock_process_cpu_s();
         if (i > 1)
             discovery_refresh_now(d);
         if (!tu_run_until(base, got, &i, 600000)) {
             fprintf(stderr, "run %d: no model\n", i);
             break;
         }
-        double w = tu_now() - w0, c = cpu_s() - c0;
+        double w = tu_now() - w0, c = clock_process_cpu_s() - c0;
         discovery_stats_t s;
         discovery_stats(d, &s);
         printf("%3d  %6.3f  %5.3f  %8.1f%s\n", i, w, c, (double)s.last_state_bytes / w / 1e6,

@@ -17,6 +17,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "common/arena.h"
+#include "common/clock.h"
 #include "discovery/state_parse.h"
 
 enum { CHUNK = 64 * 1024 };
@@ -26,14 +27,6 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_now(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static long rss_kib(const char *field)
@@ -126,9 +119,9 @@ int main(int argc, char **argv)
         lseek(fd, 0, SEEK_SET);
         char err[256] = "";
         model_t *m = NULL;
-        double t0 = now(), c0 = cpu_now();
+        double t0 = now(), c0 = clock_process_cpu_s();
         int rc = yajl_only ? run_yajl(fd, buf) : run_parser(fd, buf, &m, err, sizeof err);
-        double dt = now() - t0, dc = cpu_now() - c0;
+        double dt = now() - t0, dc = clock_process_cpu_s() - c0;
         close(fd);
         if (rc != 0) {
             fprintf(stderr, "%s: parse failed: %s\n", path, err[0] ? err : "yajl error");

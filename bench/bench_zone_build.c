@@ -31,30 +31,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/benchutil.h"
+#include "common/clock.h"
 #include "zone/builder.h"
 #include "zone/export.h"
 #include "zone/snapshot.h"
-
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long vm_kb(const char *key)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long v = -1;
-    size_t kl = strlen(key);
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, key, kl) == 0)
-            v = strtol(line + kl, NULL, 10);
-    if (f)
-        fclose(f);
-    return v;
-}
 
 /* A wire name assembled from text labels. */
 struct wname {
@@ -210,40 +191,6 @@ static int add_sink(void *ctx, const uint8_t *owner, uint16_t type, const uint8_
 
 static const zone_soa_params_t SOA = {"ns1.mesos", "root.ns1.mesos", 60, 600, 86400, 60, 60};
 
-/* ns per zone_snap_find of an existing name, query names laid out
- * contiguously as a DNS worker sees them (its packet buffer is hot). */
-static double bench_find(const zone_snap_t *s)
-{
-    enum { Q = 1 << 16, ITERS = 2000000 };
-    size_t n = zone_snap_node_count(s), hits = 0;
-    uint8_t(*q)[256] = malloc(sizeof *q * Q);
-    uint8_t *ql = malloc(Q);
-    uint64_t x = 88172645463325252ULL;
-    if (!q || !ql)
-        return -1;
-    for (size_t i = 0; i < Q; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        const zone_node_t *node = zone_snap_node(s, x % n);
-        memcpy(q[i], node->name, node->name_len);
-        ql[i] = node->name_len;
-    }
-    double best = 1e9;
-    for (int rep = 0; rep < 3; rep++) {
-        double t0 = cpu_s();
-        for (size_t i = 0; i < ITERS; i++)
-            hits += zone_snap_find(s, q[i % Q], ql[i % Q]) != NULL;
-        double dt = cpu_s() - t0;
-        best = dt < best ? dt : best;
-    }
-    if (hits != 3 * (size_t)ITERS)
-        fprintf(stderr, "lookup mismatch\n");
-    free(q);
-    free(ql);
-    return best / (double)ITERS * 1e9;
-}
-
 struct result {
     double gen, adds, finish;
 };
@@ -253,24 +200,24 @@ struct result {
 static zone_snap_t *build(uint32_t tasks, struct result *r)
 {
     size_t dummy = 0;
-    double t0 = cpu_s();
+    double t0 = clock_thread_cpu_s();
     emit_zone(tasks, null_sink, &dummy);
-    r->gen = cpu_s() - t0;
+    r->gen = clock_thread_cpu_s() - t0;
     zone_builder_t *b = zone_builder_new("mesos", &SOA);
     zone_snap_t *s = NULL;
-    t0 = cpu_s();
+    t0 = clock_thread_cpu_s();
     if (!b || emit_zone(tasks, add_sink, b) != 0) {
         fprintf(stderr, "add failed\n");
         zone_builder_free(&b);
         return NULL;
     }
-    double t1 = cpu_s();
+    double t1 = clock_thread_cpu_s();
     if (zone_builder_finish(&b, &s) < 0) {
         fprintf(stderr, "finish failed\n");
         return NULL;
     }
     r->adds = t1 - t0 - r->gen;
-    r->finish = cpu_s() - t1;
+    r->finish = clock_thread_cpu_s() - t1;
     return s;
 }
 
@@ -280,21 +227,21 @@ static void bench_exports(const zone_snap_t *s, double *axfr_ms, double *zf_ms, 
 {
     buf_t out = BUF_INIT;
     export_axfr_params_t p = {60, 60, "mesos"};
-    double t0 = cpu_s();
+    double t0 = clock_thread_cpu_s();
     export_axfr_json(s, &p, &out);
-    *axfr_ms = (cpu_s() - t0) * 1e3;
+    *axfr_ms = (clock_thread_cpu_s() - t0) * 1e3;
     *axfr_b = out.len;
     buf_clear(&out);
-    t0 = cpu_s();
+    t0 = clock_thread_cpu_s();
     export_master_file(s, &out);
-    *zf_ms = (cpu_s() - t0) * 1e3;
+    *zf_ms = (clock_thread_cpu_s() - t0) * 1e3;
     *zf_b = out.len;
     buf_release(&out);
 }
 
 static int run(uint32_t tasks, int reps)
 {
-    long rss0 = vm_kb("VmRSS:");
+    long rss0 = bench_vm_kb("VmRSS:");
     struct result best = {1e9, 1e9, 1e9};
     zone_snap_t *s = NULL;
     long hwm = 0;
@@ -304,7 +251,7 @@ static int run(uint32_t tasks, int reps)
         if (!(s = build(tasks, &r)))
             return 1;
         if (i == 0)
-            hwm = vm_kb("VmHWM:"); /* the first build: a fresh process */
+            hwm = bench_vm_kb("VmHWM:"); /* the first build: a fresh process */
         best.adds = r.adds < best.adds ? r.adds : best.adds;
         best.finish = r.finish < best.finish ? r.finish : best.finish;
     }
@@ -317,9 +264,9 @@ static int run(uint32_t tasks, int reps)
     zone_snap_t *again = build(tasks, &r2);
     if (!again)
         return 1;
-    double t0 = cpu_s();
+    double t0 = clock_thread_cpu_s();
     bool same = zone_snap_same_content(s, again);
-    double cmp_ms = (cpu_s() - t0) * 1e3;
+    double cmp_ms = (clock_thread_cpu_s() - t0) * 1e3;
     zone_snap_free(&again);
     if (!same)
         fprintf(stderr, "rebuild differs\n");
@@ -328,7 +275,7 @@ static int run(uint32_t tasks, int reps)
            tasks, recs, zone_snap_node_count(s), best.adds * 1e3, best.finish * 1e3, cmp_ms,
            (double)mem / (double)recs, (double)mem / 1048576.0,
            (double)zone_snap_build_peak(s) / 1048576.0, (double)(hwm - rss0) / 1024.0,
-           bench_find(s), axfr_ms, (double)axfr_b / 1048576.0, zf_ms, (double)zf_b / 1048576.0);
+           bench_find_ns(s), axfr_ms, (double)axfr_b / 1048576.0, zf_ms, (double)zf_b / 1048576.0);
     fflush(stdout);
     zone_snap_free(&s);
     return 0;

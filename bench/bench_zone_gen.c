@@ -25,18 +25,12 @@
 
 #include "common/arena.h"
 #include "common/buf.h"
+#include "common/clock.h"
 #include "discovery/state_parse.h"
 #include "zone/builder.h"
 #include "zone/enumerate.h"
 #include "zone/gen.h"
 #include "zone/snapshot.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 typedef struct counter {
     size_t records, bytes;
@@ -171,23 +165,23 @@ static int measure(const char *label, const model_t *m, const zone_gen_cfg_t *cf
     int runs = m->n_tasks >= 50000 ? 5 : 20;
     for (int r = 0; r < runs; r++) {
         memset(&c, 0, sizeof c);
-        double t0 = now_s();
+        double t0 = clock_mono_s();
         if (zone_gen_run(m, cfg, NULL, NULL, count_sink, &c, NULL) != 0)
             return -1;
-        double dt = now_s() - t0;
+        double dt = clock_mono_s() - t0;
         best = dt < best ? dt : best;
     }
     buf_t b = BUF_INIT;
-    double t0 = now_s();
+    double t0 = clock_mono_s();
     if (enumerate_json(m, cfg, NULL, &b) != 0)
         return -1;
-    double et = now_s() - t0;
+    double et = clock_mono_s() - t0;
     buf_release(&b);
     size_t zone_records = 0;
     for (int r = 0; r < (runs < 5 ? runs : 5); r++) {
-        t0 = now_s();
+        t0 = clock_mono_s();
         zone_records = build_snapshot(m, cfg, &soa);
-        double dt = now_s() - t0;
+        double dt = clock_mono_s() - t0;
         if (zone_records == 0)
             return -1;
         build = dt < build ? dt : build;

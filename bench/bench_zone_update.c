@@ -40,7 +40,9 @@
 #include <time.h>
 #include <urcu/urcu-memb.h>
 
+#include "bench/benchutil.h"
 #include "common/arena.h"
+#include "common/clock.h"
 #include "config/config.h"
 #include "discovery/state_parse.h"
 #include "zone/builder.h"
@@ -57,27 +59,6 @@ static double wall_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long vm_kb(const char *key)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long v = -1;
-    size_t kl = strlen(key);
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, key, kl) == 0)
-            v = strtol(line + kl, NULL, 10);
-    if (f)
-        fclose(f);
-    return v;
-}
-
 static long minflt(void)
 {
     struct rusage ru;
@@ -92,7 +73,7 @@ struct clock2 {
 
 static struct clock2 now2(void)
 {
-    return (struct clock2){wall_s(), cpu_s(), minflt()};
+    return (struct clock2){wall_s(), clock_thread_cpu_s(), minflt()};
 }
 
 static struct clock2 since(struct clock2 t0)
@@ -157,39 +138,6 @@ static int one_build(const model_t *m, const zone_gen_cfg_t *gen, const zone_soa
     return 0;
 }
 
-/* ns per zone_snap_find of existing names (query names contiguous). */
-static double bench_find(const zone_snap_t *s)
-{
-    enum { Q = 1 << 16, ITERS = 2000000 };
-    size_t n = zone_snap_node_count(s), hits = 0;
-    uint8_t(*q)[256] = malloc(sizeof *q * Q);
-    uint8_t *ql = malloc(Q);
-    uint64_t x = 88172645463325252ULL;
-    if (!q || !ql)
-        return -1;
-    for (size_t i = 0; i < Q; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        const zone_node_t *node = zone_snap_node(s, x % n);
-        memcpy(q[i], node->name, node->name_len);
-        ql[i] = node->name_len;
-    }
-    double best = 1e9;
-    for (int rep = 0; rep < 3; rep++) {
-        double t0 = cpu_s();
-        for (size_t i = 0; i < ITERS; i++)
-            hits += zone_snap_find(s, q[i % Q], ql[i % Q]) != NULL;
-        double dt = cpu_s() - t0;
-        best = dt < best ? dt : best;
-    }
-    if (hits != 3 * (size_t)ITERS)
-        fprintf(stderr, "lookup mismatch\n");
-    free(q);
-    free(ql);
-    return best / (double)ITERS * 1e9;
-}
-
 static void print_row(const char *label, const struct clock2 *ph)
 {
     printf("| %-12s |", label);
@@ -227,13 +175,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "config: %s\n", cfg_path ? err : "defaults failed");
         return 1;
     }
-    long rss_base = vm_kb("VmRSS:");
+    long rss_base = bench_vm_kb("VmRSS:");
     model_t *m = NULL;
     if (state_parse_file(state, &m, err, sizeof err) != 0) {
         fprintf(stderr, "%s: %s\n", state, err);
         return 1;
     }
-    long rss_model = vm_kb("VmRSS:"), hwm_parse = vm_kb("VmHWM:");
+    long rss_model = bench_vm_kb("VmRSS:"), hwm_parse = bench_vm_kb("VmHWM:");
     model_ip_t ns = {0};
     model_ip_parse("10.0.0.53", &ns);
     zone_gen_cfg_t gen = {
@@ -292,7 +240,7 @@ int main(int argc, char **argv)
         snprintf(label, sizeof label, "%d (%s) %ldM", r + 1, changed ? "swap" : "same", kept);
         print_row(label, ph);
         if (r == 0)
-            hwm_first = vm_kb("VmHWM:");
+            hwm_first = bench_vm_kb("VmHWM:");
         for (int i = 0; i < P_N; i++)
             if (r == 1 || (r > 1 && ph[i].c < best[i].c))
                 best[i] = ph[i];
@@ -319,8 +267,8 @@ int main(int argc, char **argv)
     printf("RSS MiB: base %.1f, with model %.1f (parse peak %.1f), peak after the 1st build %.1f, "
            "peak after all %.1f, now %.1f\n",
            rss_base / 1024.0, rss_model / 1024.0, hwm_parse / 1024.0, hwm_first / 1024.0,
-           vm_kb("VmHWM:") / 1024.0, vm_kb("VmRSS:") / 1024.0);
-    printf("zone_snap_find: %.1f ns\n", bench_find(s2));
+           bench_vm_kb("VmHWM:") / 1024.0, bench_vm_kb("VmRSS:") / 1024.0);
+    printf("zone_snap_find: %.1f ns\n", bench_find_ns(s2));
     zone_snap_free(&s2);
     hostmap_free(&hosts);
     zonedb_free(&db);

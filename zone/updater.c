@@ -86,13 +86,6 @@ fail:
     return rc;
 }
 
-static double thread_cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void log_gen_stats(const zone_gen_stats_t *st)
 {
     const char *ex = st->example ? st->example : "";
@@ -111,7 +104,7 @@ static void log_gen_stats(const zone_gen_stats_t *st)
 /* Build and publish one model; runs on the updater thread, unlocked. */
 static void build_one(zone_updater_t *u, model_t *m, const char *label)
 {
-    double t0 = clock_mono_s(), c0 = thread_cpu_s();
+    double t0 = clock_mono_s(), c0 = clock_thread_cpu_s();
     zone_gen_stats_t st = {0};
     /* Memory policy (see release_after_build): the pages this build frees
      * are kept for the next one, as many as a build uses. */
@@ -129,7 +122,7 @@ static void build_one(zone_updater_t *u, model_t *m, const char *label)
         rc = zonedb_publish(u->p.db, &snap, m, &hosts, &changed);
     zone_snap_free(&snap);
     hostmap_free(&hosts);
-    double dt = clock_mono_s() - t0, cpu = thread_cpu_s() - c0;
+    double dt = clock_mono_s() - t0, cpu = clock_thread_cpu_s() - c0;
     pthread_mutex_lock(&u->mu);
     u->stats.builds++;
     u->stats.last_build_s = dt;

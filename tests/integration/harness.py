@@ -253,7 +253,18 @@ controls {{ }};
 def start_named(tmp_path, body, files=None, options="", name="named", port=None):
     """Start a real named in the foreground (-g) on `port` (default: a free
     one) with named_conf(...body...) and `files` (name -> text) in its own
-    directory; wait until it answers. Returns a Named."""
+    directory; wait until it answers. Returns a Named. Without a given
+    port, a port some other process took between free_port() and named's
+    bind is retried with another (named exits: "unable to listen")."""
+    for attempt in range(3):
+        try:
+            return _start_named_once(tmp_path, body, files, options, name, port)
+        except AssertionError as e:
+            if port is not None or "unable to listen" not in str(e) or attempt == 2:
+                raise
+
+
+def _start_named_once(tmp_path, body, files, options, name, port):
     workdir = os.path.join(str(tmp_path), f"{name}-{free_port()}")
     os.makedirs(workdir)
     for fname, text in (files or {}).items():

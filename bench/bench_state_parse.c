@@ -16,32 +16,12 @@
 #include <unistd.h>
 #include <yajl/yajl_parse.h>
 
+#include "bench/benchutil.h"
 #include "common/arena.h"
 #include "common/clock.h"
 #include "discovery/state_parse.h"
 
 enum { CHUNK = 64 * 1024 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long rss_kib(const char *field)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long v = -1;
-    size_t fl = strlen(field);
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, field, fl) == 0)
-            v = strtol(line + fl, NULL, 10);
-    if (f)
-        fclose(f);
-    return v;
-}
 
 static int nop(void *ctx)
 {
@@ -105,7 +85,7 @@ int main(int argc, char **argv)
         return 2;
     }
     unsigned char *buf = malloc(CHUNK);
-    long rss0 = rss_kib("VmRSS:");
+    long rss0 = bench_vm_kb("VmRSS:");
     double best = 1e9, best_cpu = 1e9;
     size_t model_bytes = 0, tasks = 0, agents = 0, fws = 0;
     off_t size = 0;
@@ -119,9 +99,9 @@ int main(int argc, char **argv)
         lseek(fd, 0, SEEK_SET);
         char err[256] = "";
         model_t *m = NULL;
-        double t0 = now(), c0 = clock_process_cpu_s();
+        double t0 = clock_mono_s(), c0 = clock_process_cpu_s();
         int rc = yajl_only ? run_yajl(fd, buf) : run_parser(fd, buf, &m, err, sizeof err);
-        double dt = now() - t0, dc = clock_process_cpu_s() - c0;
+        double dt = clock_mono_s() - t0, dc = clock_process_cpu_s() - c0;
         close(fd);
         if (rc != 0) {
             fprintf(stderr, "%s: parse failed: %s\n", path, err[0] ? err : "yajl error");
@@ -139,7 +119,7 @@ int main(int argc, char **argv)
         }
         model_free(&m);
     }
-    long peak = rss_kib("VmHWM:");
+    long peak = bench_vm_kb("VmHWM:");
     printf("mode=%s bytes=%lld tasks=%zu agents=%zu frameworks=%zu seconds=%.3f cpu_seconds=%.3f "
            "MiBps=%.0f model_MiB=%.1f peak_rss_MiB=%.1f base_rss_MiB=%.1f\n",
            yajl_only ? "yajl-only" : "parser", (long long)size, tasks, agents, fws, best, best_cpu,

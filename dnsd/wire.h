@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/bytes.h"
 #include "common/dname.h"
 
 #define WIRE_HDR_LEN 12
@@ -61,26 +62,22 @@
 
 static inline uint16_t wire_get16(const uint8_t *p)
 {
-    return (uint16_t)((p[0] << 8) | p[1]);
+    return bytes_get16(p);
 }
 
 static inline uint32_t wire_get32(const uint8_t *p)
 {
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+    return bytes_get32(p);
 }
 
 static inline void wire_put16(uint8_t *p, uint16_t v)
 {
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
+    bytes_put16(p, v);
 }
 
 static inline void wire_put32(uint8_t *p, uint32_t v)
 {
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
+    bytes_put32(p, v);
 }
 
 /* ASCII lowercase of every byte value (no locale). */

@@ -458,11 +458,11 @@ static int add_apex_records(zone_builder_t *b, const zone_soa_params_t *soa)
     memcpy(rd, mname, (size_t)ml);
     memcpy(rd + ml, rname, (size_t)rl);
     uint8_t *t = rd + ml + rl;
-    put32(t, 0);
-    put32(t + 4, soa->refresh);
-    put32(t + 8, soa->retry);
-    put32(t + 12, soa->expire);
-    put32(t + 16, soa->minimum);
+    bytes_put32(t, 0);
+    bytes_put32(t + 4, soa->refresh);
+    bytes_put32(t + 8, soa->retry);
+    bytes_put32(t + 12, soa->expire);
+    bytes_put32(t + 16, soa->minimum);
     uint16_t len = (uint16_t)(ml + rl + 20);
     if (pool_put(b, rd, len, &off) < 0 || rec_append(b, 0, RRTYPE_SOA, len, off, 0) < 0)
         return -ENOMEM;

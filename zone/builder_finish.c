@@ -309,7 +309,7 @@ static int dedup(zone_builder_t *b, struct grec *g, uint32_t *n)
 /* { RDLENGTH, RDATA } of one record at `p`; returns the bytes written. */
 static size_t write_rdata(const zone_builder_t *b, const struct grec *r, uint8_t *p)
 {
-    put16(p, r->rdlen);
+    bytes_put16(p, r->rdlen);
     if (r->type == RRTYPE_A) {
         memcpy(p + 2, &r->data, 4);
     } else if (r->type == RRTYPE_SRV) {

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/bytes.h"
 #include "common/dname.h"
 #include "zone/builder.h"
 #include "zone/snapshot.h"
@@ -99,20 +100,6 @@ struct zone_builder {
  * RRsets come out sorted). */
 #define BUILDER_N_TYPES 8u
 extern const uint16_t builder_type_by_bit[BUILDER_N_TYPES];
-
-static inline void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static inline void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 static inline size_t pow2_at_least(size_t n)
 {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/arena.h"
+#include "common/bytes.h"
 #include "common/dname.h"
 #include "common/jsonw.h"
 
@@ -54,16 +55,6 @@ static size_t name_text(const uint8_t *wire, bool master, char *out)
 }
 
 #define NAME_TEXT_MAX (4 * DNAME_MAXLEN + 2)
-
-static inline uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* ---- /v1/axfr ------------------------------------------------------------ */
 
@@ -114,7 +105,7 @@ static void record_value(uint16_t type, const uint8_t *rd, uint16_t len, char *o
         inet_ntop(AF_INET6, rd, out, INET6_ADDRSTRLEN);
     } else {
         size_t n = name_text(rd + 6, false, out);
-        sprintf(out + n, ":%u", get16(rd + 4));
+        sprintf(out + n, ":%u", bytes_get16(rd + 4));
     }
 }
 
@@ -130,7 +121,7 @@ static void axfr_set(jsonw_t *w, const struct owner *v, size_t n, uint16_t type)
         jsonw_arr_begin(w);
         const uint8_t *p = set->rdata;
         for (unsigned r = 0; r < set->count; r++) {
-            uint16_t len = get16(p);
+            uint16_t len = bytes_get16(p);
             record_value(type, p + 2, len, value);
             jsonw_str(w, value);
             p += 2u + len;
@@ -245,7 +236,7 @@ static void rdata_text(buf_t *out, uint16_t type, const uint8_t *rd, uint16_t le
         buf_append(out, t, name_text(rd, true, t));
         return;
     case RRTYPE_SRV:
-        buf_printf(out, "%u %u %u ", get16(rd), get16(rd + 2), get16(rd + 4));
+        buf_printf(out, "%u %u %u ", bytes_get16(rd), bytes_get16(rd + 2), bytes_get16(rd + 4));
         buf_append(out, t, name_text(rd + 6, true, t));
         return;
     case RRTYPE_SOA: {
@@ -255,8 +246,8 @@ static void rdata_text(buf_t *out, uint16_t type, const uint8_t *rd, uint16_t le
         size_t ml = (size_t)dname_len(rd, len);
         buf_append(out, t, name_text(rd + ml, true, t));
         const uint8_t *n = rd + ml + (size_t)dname_len(rd + ml, len - ml);
-        buf_printf(out, " %u %u %u %u %u", get32(n), get32(n + 4), get32(n + 8), get32(n + 12),
-                   get32(n + 16));
+        buf_printf(out, " %u %u %u %u %u", bytes_get32(n), bytes_get32(n + 4), bytes_get32(n + 8),
+                   bytes_get32(n + 12), bytes_get32(n + 16));
         return;
     }
     case RRTYPE_TXT:
@@ -277,7 +268,7 @@ static void rrset_lines(buf_t *out, const char *owner, size_t owner_len, const z
     int hl = snprintf(head, sizeof head, "\t%u\tIN\t%s\t", set->ttl, type_name(set->type, tmp));
     const uint8_t *p = set->rdata;
     for (unsigned r = 0; r < set->count; r++) {
-        uint16_t len = get16(p);
+        uint16_t len = bytes_get16(p);
         buf_append(out, owner, owner_len);
         buf_append(out, head, (size_t)hl);
         rdata_text(out, set->type, p + 2, len);

@@ -12,16 +12,9 @@
 #include <string.h>
 
 #include "common/arena.h"
+#include "common/bytes.h"
 #include "common/dname.h"
 #include "common/hash.h"
-
-static inline void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
 
 const zone_node_t *zone_snap_find(const zone_snap_t *s, const uint8_t *name, size_t len)
 {
@@ -123,7 +116,7 @@ size_t zone_snap_build_peak(const zone_snap_t *s)
 void zone_snap_set_serial(zone_snap_t *s, uint32_t serial)
 {
     s->serial = serial;
-    put32(s->soa_serial, serial);
+    bytes_put32(s->soa_serial, serial);
 }
 
 void zone_snap_free(zone_snap_t **ps)

@@ -13,10 +13,7 @@
  *
  * With `batch` > 0 the queries ask for random apps of the whole zone
  * (65536 distinct queries, so a big zone is as cold in the cache as in a
- * busy server) and are answered in batches as dnsd/udp.c does: each kind
- * twice, without and with the batch prefetch (answer_hint, answer_hint_node
- * and answer_hint_rrsets, each for the whole batch, before answering it).
- * For
+ * busy server) and are answered in batches as dnsd/udp.c does. For
  * instruction counts run one kind under callgrind:
  *   valgrind --tool=callgrind --toggle-collect=answer_query \
  *       build/bench/bench_answer 100000 200000 A
@@ -169,7 +166,6 @@ static void run_batch(const char *kind, answer_ctx_t *ctx, const zone_snap_t *z,
                       unsigned iters, unsigned batch, uint16_t want_rcode)
 {
     static uint8_t qs[NQB][64], lens[NQB], bq[256][QBMAX], out[4096];
-    static answer_hint_t hint[256];
     char name[128];
     uint8_t tmp[QBMAX];
     uint64_t rng = 1;
@@ -194,34 +190,24 @@ static void run_batch(const char *kind, answer_ctx_t *ctx, const zone_snap_t *z,
     }
     if (batch > 256)
         batch = 256;
-    for (int hints = 0; hints < 2; hints++) {
-        answer_result_t res;
-        size_t bytes = 0;
-        double t0 = clock_process_cpu_s();
-        for (unsigned i = 0; i < iters; i += batch) {
-            unsigned n = iters - i < batch ? iters - i : batch;
-            for (unsigned k = 0; k < n; k++)
-                memcpy(bq[k], qs[(i + k) & (NQB - 1)], sizeof qs[0]);
-            for (unsigned k = 0; hints && k < n; k++)
-                answer_hint(ctx, z, bq[k], lens[(i + k) & (NQB - 1)], &hint[k]);
-            for (unsigned k = 0; hints && k < n; k++)
-                answer_hint_node(z, &hint[k]);
-            for (unsigned k = 0; hints && k < n; k++)
-                answer_hint_rrsets(z, &hint[k]);
-            for (unsigned k = 0; k < n; k++) {
-                answer_query(ctx, z, bq[k], lens[(i + k) & (NQB - 1)], false, out, sizeof out,
-                             &res);
-                bytes += res.len;
-                if (res.action != ANSWER_SEND || res.rcode != want_rcode)
-                    die("unexpected answer");
-            }
+    answer_result_t res;
+    size_t bytes = 0;
+    double t0 = clock_process_cpu_s();
+    for (unsigned i = 0; i < iters; i += batch) {
+        unsigned n = iters - i < batch ? iters - i : batch;
+        for (unsigned k = 0; k < n; k++)
+            memcpy(bq[k], qs[(i + k) & (NQB - 1)], sizeof qs[0]);
+        for (unsigned k = 0; k < n; k++) {
+            answer_query(ctx, z, bq[k], lens[(i + k) & (NQB - 1)], false, out, sizeof out, &res);
+            bytes += res.len;
+            if (res.action != ANSWER_SEND || res.rcode != want_rcode)
+                die("unexpected answer");
         }
-        double dt = clock_process_cpu_s() - t0;
-        printf("%-4s batch %3u %-11s %9u queries  %8.0f queries/CPU-s  %6.1f ns/query  %5.0f "
-               "bytes/response\n",
-               kind, batch, hints ? "prefetch" : "no prefetch", iters, iters / dt, dt * 1e9 / iters,
-               (double)bytes / iters);
     }
+    double dt = clock_process_cpu_s() - t0;
+    printf("%-4s batch %3u %9u queries  %8.0f queries/CPU-s  %6.1f ns/query  %5.0f "
+           "bytes/response\n",
+           kind, batch, iters, iters / dt, dt * 1e9 / iters, (double)bytes / iters);
 }
 
 int main(int argc, char **argv)

@@ -117,30 +117,4 @@ void answer_ctx_init(answer_ctx_t *ctx, const answer_cfg_t *cfg, uint64_t seed);
 void answer_query(answer_ctx_t *ctx, const zone_snap_t *z, const uint8_t *query, size_t qlen,
                   bool tcp, uint8_t *out, size_t cap, answer_result_t *res);
 
-/* --- batch prefetching ----------------------------------------------------
- *
- * A lookup chases pointers through the zone (index slot, node and name,
- * RRsets, RDATA), and a zone bigger than the cache misses at every step. A
- * server holding a batch of queries can overlap those misses: each step for
- * every query of the batch, then the next step: answer_hint(),
- * answer_hint_node(), answer_hint_rrsets(), then answer_query() for each.
- * Hints only load memory early: they never change an answer, and skipping
- * them (or a query they could not parse) costs only speed. */
-typedef struct answer_hint {
-    const zone_node_t *node; /* set by answer_hint_rrsets, NULL if none */
-    uint8_t name_len;        /* 0: no lookup to prepare */
-    uint8_t name[DNAME_MAXLEN];
-} answer_hint_t;
-
-/* Parse `query` far enough to know which name answer_query would look up
- * in `z`, note it in *h and start loading its index slot. Uses ctx's
- * per-query scratch (as answer_query does, so call it between queries). */
-void answer_hint(answer_ctx_t *ctx, const zone_snap_t *z, const uint8_t *query, size_t qlen,
-                 answer_hint_t *h);
-/* Start loading the node the slot points to. */
-void answer_hint_node(const zone_snap_t *z, const answer_hint_t *h);
-/* Find the node (h->node, NULL when the name does not exist) and start
- * loading its RRsets and the RDATA that follows them. */
-void answer_hint_rrsets(const zone_snap_t *z, answer_hint_t *h);
-
 #endif

@@ -28,7 +28,6 @@ struct udp_batch {
     struct mmsghdr out[UDP_BATCH];
     struct iovec iov_out[UDP_BATCH];
     uint8_t cmsg_out[UDP_BATCH][CMSG_BYTES] __attribute__((aligned(8)));
-    answer_hint_t hint[UDP_BATCH];
     uint8_t q[UDP_BATCH][UDP_QMAX];
     uint8_t r[UDP_BATCH][UDP_RMAX];
 };
@@ -212,24 +211,6 @@ static void send_batch(dnsd_worker_t *w, int fd, int n)
     }
 }
 
-/* Start loading the zone memory the batch's answers will read, one step
- * for every query before the next step, so that the cache misses of
- * different queries overlap instead of adding up (answer.h). */
-static void prefetch_batch(dnsd_worker_t *w, int n, const zone_snap_t *snap)
-{
-    struct udp_batch *b = w->batch;
-    for (int i = 0; i < n; i++) {
-        if (b->in[i].msg_hdr.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
-            b->hint[i].name_len = 0;
-        else
-            answer_hint(&w->actx, snap, b->q[i], b->in[i].msg_len, &b->hint[i]);
-    }
-    for (int i = 0; i < n; i++)
-        answer_hint_node(snap, &b->hint[i]);
-    for (int i = 0; i < n; i++)
-        answer_hint_rrsets(snap, &b->hint[i]);
-}
-
 static void udp_readable(evutil_socket_t fd, short what, void *arg)
 {
     dnsd_worker_t *w = arg;
@@ -244,8 +225,6 @@ static void udp_readable(evutil_socket_t fd, short what, void *arg)
         urcu_memb_read_lock();
         const zone_version_t *v = zonedb_current(w->params->db);
         const zone_snap_t *snap = v ? v->snap : NULL;
-        if (n > 1 && snap)
-            prefetch_batch(w, n, snap);
         for (int i = 0; i < n; i++)
             nout += handle_one(w, fd, wild, i, nout, snap);
         urcu_memb_read_unlock();

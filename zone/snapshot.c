@@ -34,26 +34,6 @@ const zone_node_t *zone_snap_find(const zone_snap_t *s, const uint8_t *name, siz
     }
 }
 
-void zone_snap_prefetch(const zone_snap_t *s, const uint8_t *name, size_t len)
-{
-    if (!s || !name || len == 0 || len > DNAME_MAXLEN)
-        return;
-    __builtin_prefetch(&s->index[hash_bytes(s->seed, name, len) & s->mask]);
-}
-
-void zone_snap_prefetch_node(const zone_snap_t *s, const uint8_t *name, size_t len)
-{
-    if (!s || !name || len == 0 || len > DNAME_MAXLEN)
-        return;
-    /* The first slot only: probes are short, and this is just a hint. */
-    uint32_t blk = s->index[hash_bytes(s->seed, name, len) & s->mask].block;
-    if (blk) {
-        const char *n = (const char *)(s->blocks + (size_t)(blk - 1) * 8);
-        __builtin_prefetch(n);
-        __builtin_prefetch(n + 64); /* the name and RRsets behind it */
-    }
-}
-
 const zone_rrset_t *zone_node_rrset(const zone_node_t *n, uint16_t type)
 {
     if (!n)

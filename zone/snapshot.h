@@ -72,14 +72,6 @@ typedef struct zone_soa_params {
  * One hash and a short probe; no allocation, no lock. The caller lowercases
  * (an uppercase name is not found). */
 const zone_node_t *zone_snap_find(const zone_snap_t *s, const uint8_t *name, size_t len);
-/* Cache hints, so that a server answering a batch of queries can overlap
- * their memory latencies instead of adding them up: zone_snap_prefetch()
- * starts loading the index slot zone_snap_find(s, name, len) reads first;
- * zone_snap_prefetch_node(), called once that slot had time to arrive,
- * starts loading the node (and its name) it points to. They change
- * nothing; NULL-safe; same name rules as zone_snap_find. */
-void zone_snap_prefetch(const zone_snap_t *s, const uint8_t *name, size_t len);
-void zone_snap_prefetch_node(const zone_snap_t *s, const uint8_t *name, size_t len);
 /* RRset of `type` at `n`, or NULL. */
 const zone_rrset_t *zone_node_rrset(const zone_node_t *n, uint16_t type);
 /* Apex name (wire) and its node, which always holds SOA and NS. */

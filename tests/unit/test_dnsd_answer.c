@@ -385,131 +385,14 @@ static void test_no_allocation(void **state)
     answer_result_t res;
     for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
         size_t ql = query(q, qs[i].name, qs[i].type, qs[i].edns);
-        answer_hint_t h;
         allocs = 0;
         counting = 1;
-        answer_hint(ctx, zone, q, ql, &h);
-        answer_hint_node(zone, &h);
-        answer_hint_rrsets(zone, &h);
         answer_query(ctx, zone, q, ql, qs[i].tcp, out, sizeof out, &res);
         counting = 0;
         assert_int_equal(res.action, ANSWER_SEND);
         assert_int_equal(allocs, 0);
     }
 #endif
-}
-
-/* --- batch prefetch hints ------------------------------------------------ */
-
-static void hint_for(const char *name, uint16_t qtype, uint16_t qclass, answer_hint_t *h)
-{
-    uint8_t q[512];
-    size_t ql = query(q, name, qtype, -1);
-    wire_put16(q + ql - 2, qclass);
-    answer_hint(ctx, zone, q, ql, h);
-    answer_hint_node(zone, h);
-    answer_hint_rrsets(zone, h);
-}
-
-/* A hint names what answer_query will look up: lowercased, '*' labels
- * after the first dropped, the DC/OS suffix taken off. */
-static void test_hint_names_the_lookup(void **state)
-{
-    static const struct {
-        const char *ask, *lookup; /* lookup NULL: nothing to prepare */
-        bool exists;
-    } cases[] = {
-        {"BiG.MeSoS", "big.mesos", true},
-        {"big.*.mesos", "big.mesos", true},
-        {"_big._tcp.mesos." LABEL ".dcos.directory", "_big._tcp.mesos", true},
-        {"Big-7.Slave.Mesos", "big-7.slave.mesos", true},
-        {"nothere.mesos", "nothere.mesos", false},
-        {"example.org", NULL, false},
-        {LABEL ".dcos.directory", NULL, false},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        answer_hint_t h;
-        memset(&h, 0xA5, sizeof h);
-        hint_for(cases[i].ask, RRTYPE_A, WIRE_CLASS_IN, &h);
-        if (!cases[i].lookup) {
-            assert_int_equal(h.name_len, 0);
-            assert_null(h.node);
-            continue;
-        }
-        uint8_t want[DNAME_MAXLEN];
-        int n = dname_from_text(cases[i].lookup, want);
-        assert_int_equal(h.name_len, n);
-        assert_memory_equal(h.name, want, (size_t)n);
-        if (cases[i].exists)
-            assert_ptr_equal(h.node, zone_snap_find(zone, want, (size_t)n));
-        else
-            assert_null(h.node);
-    }
-}
-
-/* Queries the answer never looks up get no hint. */
-static void test_hint_skips_the_rest(void **state)
-{
-    answer_hint_t h;
-    hint_for("big.mesos", RRTYPE_TXT, WIRE_CLASS_CH, &h);
-    assert_int_equal(h.name_len, 0);
-    uint8_t q[512];
-    size_t ql = query(q, "big.mesos", RRTYPE_A, -1);
-    q[2] |= 0x80; /* a response */
-    answer_hint(ctx, zone, q, ql, &h);
-    assert_int_equal(h.name_len, 0);
-    ql = query(q, "big.mesos", RRTYPE_A, -1);
-    answer_hint(ctx, NULL, q, ql, &h); /* no zone yet */
-    assert_int_equal(h.name_len, 0);
-    answer_hint_node(NULL, &h);
-    answer_hint_rrsets(NULL, &h);
-    assert_null(h.node);
-    answer_hint(ctx, zone, q, 11, &h); /* shorter than a header */
-    assert_int_equal(h.name_len, 0);
-    answer_hint(ctx, zone, q, ql - 3, &h); /* question cut short */
-    assert_int_equal(h.name_len, 0);
-    q[2] = 0x20; /* opcode UPDATE */
-    answer_hint(ctx, zone, q, ql, &h);
-    assert_int_equal(h.name_len, 0);
-}
-
-/* Hints change no answer, not even the order of the shuffled records: two
- * contexts with the same seed answer the same bytes with and without. */
-static void test_hint_changes_nothing(void **state)
-{
-    static const struct {
-        const char *name;
-        uint16_t type;
-        int edns;
-    } qs[] = {{"big.mesos", RRTYPE_A, -1},
-              {"_big._tcp.mesos", RRTYPE_SRV, 1232},
-              {"nothere.mesos", RRTYPE_A, -1},
-              {"_many._tcp.mesos." LABEL ".dcos.directory", RRTYPE_SRV, 4096},
-              {"mesos", RRTYPE_ANY, 1232},
-              {"example.org", RRTYPE_A, -1}};
-    answer_ctx_t *other = malloc(sizeof *other);
-    assert_non_null(other);
-    answer_ctx_init(ctx, &cfg, 99);
-    answer_ctx_init(other, &cfg, 99);
-    static uint8_t out2[65535];
-    for (int round = 0; round < 3; round++) {
-        for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
-            uint8_t q[512];
-            answer_hint_t h;
-            answer_result_t r1, r2;
-            size_t ql = query(q, qs[i].name, qs[i].type, qs[i].edns);
-            answer_query(ctx, zone, q, ql, false, out, sizeof out, &r1);
-            answer_hint(other, zone, q, ql, &h);
-            answer_hint_node(zone, &h);
-            answer_hint_rrsets(zone, &h);
-            answer_query(other, zone, q, ql, false, out2, sizeof out2, &r2);
-            assert_int_equal(r1.action, r2.action);
-            assert_int_equal(r1.len, r2.len);
-            assert_memory_equal(out, out2, r1.len);
-        }
-    }
-    free(other);
-    answer_ctx_init(ctx, &cfg, 42);
 }
 
 int main(void)
@@ -522,9 +405,6 @@ int main(void)
         cmocka_unit_test(test_tcp_many_srv),
         cmocka_unit_test(test_result_fields),
         cmocka_unit_test(test_no_allocation),
-        cmocka_unit_test(test_hint_names_the_lookup),
-        cmocka_unit_test(test_hint_skips_the_rest),
-        cmocka_unit_test(test_hint_changes_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

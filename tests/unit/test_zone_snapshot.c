@@ -133,18 +133,6 @@ static void test_lookup_kinds(void **state)
     /* The caller lowercases: an uppercase query name is not found as is. */
     assert_null(find(s, "WEB.marathon.mesos."));
     assert_null(zone_snap_find(s, (const uint8_t *)"", 0));
-    /* The prefetch hint is only a hint: any input, no effect on lookups. */
-    uint8_t wn[DNAME_MAXLEN];
-    int wl = dname_from_text("web.marathon.mesos", wn);
-    zone_snap_prefetch(s, wn, (size_t)wl);
-    zone_snap_prefetch(s, (const uint8_t *)"", 0);
-    zone_snap_prefetch(s, wn, 300);
-    zone_snap_prefetch(NULL, wn, (size_t)wl);
-    zone_snap_prefetch(s, NULL, 5);
-    zone_snap_prefetch_node(s, wn, (size_t)wl);
-    zone_snap_prefetch_node(s, wn, 0);
-    zone_snap_prefetch_node(NULL, wn, (size_t)wl);
-    zone_snap_prefetch_node(s, (const uint8_t *)"\7nothere\5mesos", 15);
     assert_non_null(find(s, "web.marathon.mesos."));
 
     /* ns1 A, web A 2, canonical A, SRV 2 (web) + 2 (ext), SOA, NS. */

@@ -425,7 +425,7 @@ void arena_trim(arena_t *a)
         return;
     if (whole < c->map_len)
         unmap((uint8_t *)c + whole, c->map_len - whole);
-    if (keep < whole && keep < c->map_len)
+    if (keep < whole)
         munmap((uint8_t *)c + keep, (whole < c->map_len ? whole : c->map_len) - keep);
     note_use(0, c->map_len - keep);
     a->reserved -= c->size - c->used;

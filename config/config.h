@@ -104,7 +104,8 @@ typedef struct config {
     size_t n_allow_recursion;
     config_net_t *allow_transfer; /* allowTransfer (default loopback) */
     size_t n_allow_transfer;
-    config_addr_t *also_notify; /* alsoNotify: secondaries sent NOTIFY on change (port 53) */
+    config_addr_t
+        *also_notify; /* alsoNotify: secondaries sent NOTIFY on change (port 53 unless given) */
     size_t n_also_notify;
     char *identity;               /* identity: id.server / hostname.bind ("" = hostname) */
     char *version_bind;           /* versionBind: "" hides version.bind */

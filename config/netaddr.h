@@ -3,8 +3,8 @@
  * Mesos-DNS relies on them (net.ParseIP, net.SplitHostPort).
  *
  * Pure functions on caller-provided buffers: no allocation, no name
- * resolution, reentrant and thread-safe; netaddr_local_addrs() alone asks
- * the kernel (getifaddrs). */
+ * resolution, reentrant and thread-safe; netaddr_local_addrs() and
+ * netaddr_is_local() alone ask the kernel (getifaddrs). */
 #ifndef MDNS_NETADDR_H
 #define MDNS_NETADDR_H
 

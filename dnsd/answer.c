@@ -12,7 +12,8 @@
  *   our RRsets are small and the same data is one A/SRV query away.
  * - CH TXT id.server/hostname.bind/version.bind/version.server are answered
  *   (AA, TTL 0); a hidden version, another CH name or type: REFUSED.
- * - Records in ANSWER or AUTHORITY of a query, a second OPT, an OPT with a
+ * - Records in ANSWER or AUTHORITY of a query (except the one SOA in
+ *   AUTHORITY of an IXFR, RFC 1995 §3), a second OPT, an OPT with a
  *   non-root owner: FORMERR. Other ADDITIONAL records (TSIG, ...) are ignored.
  * - '*' labels other than the first are removed before lookup (Mesos-DNS
  *   deletes ".*"); answer owners stay the question as asked.
@@ -21,6 +22,7 @@
  *   (SOA/NS rdata).
  * - ADDITIONAL never causes TC; AUTHORITY (the negative SOA) does. */
 #include "dnsd/answer.h"
+#include "common/hash.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -436,8 +438,9 @@ static bool answer_fixed(ans_t *a, const zone_rrset_t *rs, size_t rec)
 }
 
 /* Every record of `rs` into ANSWER in a fresh random order (Fisher-Yates,
- * drawn lazily so a cut answer costs only what it writes). Returns false
- * when the answer was cut. */
+ * drawn lazily: a cut answer of fixed-size records costs only what it
+ * writes; variable-size ones (SRV) first take one pass over the offsets).
+ * Returns false when the answer was cut. */
 static bool answer_rrset(ans_t *a, const zone_rrset_t *rs)
 {
     answer_ctx_t *ctx = a->ctx;
@@ -516,16 +519,6 @@ static void finish(ans_t *a, unsigned rcode, answer_result_t *res)
     res->truncated = a->tc || a->cut;
 }
 
-/* ASCII lowercase of 8 bytes at once: bytes 0x41..0x5A get 0x20 added. */
-static inline uint64_t lower8(uint64_t x)
-{
-    uint64_t h = x & 0x7F7F7F7F7F7F7F7FULL;
-    uint64_t ge_a = h + 0x3F3F3F3F3F3F3F3FULL; /* high bit: byte >= 'A' */
-    uint64_t gt_z = h + 0x2525252525252525ULL; /* high bit: byte > 'Z' */
-    uint64_t upper = (ge_a ^ gt_z) & ~x & 0x8080808080808080ULL;
-    return x | (upper >> 2);
-}
-
 /* Remove '*' labels other than the first (Mesos-DNS deletes ".*"). */
 static void drop_star_labels(answer_ctx_t *ctx)
 {
@@ -556,7 +549,7 @@ static void copy_qname(ans_t *a, bool drop_stars)
     for (; i + 8 <= len; i += 8) {
         uint64_t x;
         memcpy(&x, src + i, 8);
-        x = lower8(x);
+        x = hash_lower8(x); /* ASCII lowercase, 8 bytes at once */
         memcpy(ctx->name + i, &x, 8);
     }
     for (; i < len; i++)

@@ -107,7 +107,8 @@ void answer_ctx_init(answer_ctx_t *ctx, const answer_cfg_t *cfg, uint64_t seed);
  * suffix), cfg->external_on; nothing is written. Otherwise ANSWER_SEND with
  * at most 512 bytes (UDP, no EDNS), min(max(client size, 512), edns_max)
  * (UDP with EDNS) or min(cap, 65535) (TCP). Error answers: FORMERR
- * (QDCOUNT != 1, malformed question/OPT, records in ANSWER/AUTHORITY, QTYPE
+ * (QDCOUNT != 1, malformed question/OPT, records in ANSWER/AUTHORITY other
+ * than the SOA of an IXFR (RFC 1995 §3), QTYPE
  * OPT/TKEY/TSIG), NOTIMP (opcode != QUERY, AXFR over UDP), NOTAUTH
  * (AXFR/IXFR of a name below the apex), REFUSED (class not IN/CH, outside
  * names without external_on, transfers outside the zone), BADVERS (EDNS

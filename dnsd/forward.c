@@ -18,9 +18,9 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/dname.h"
 #include "common/errcode.h"
 #include "common/log.h"
@@ -64,13 +64,6 @@ struct fwd_upstreams {
     int timeout_ms;
     uint16_t udp_size;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static bool sa_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 {
@@ -216,7 +209,7 @@ int fwd_upstreams_info(const fwd_upstreams_t *u, size_t i, fwd_upstream_info_t *
     if (!u || i >= u->n_ups || !out)
         return -ERANGE;
     struct fwd_up *up = &u->ups[i];
-    int64_t d = atomic_load(&up->dead_until), now = now_ms();
+    int64_t d = atomic_load(&up->dead_until), now = clock_mono_coarse_ms();
     memset(out, 0, sizeof *out);
     snprintf(out->text, sizeof out->text, "%s", up->text);
     out->fails = atomic_load(&up->fails);
@@ -265,7 +258,7 @@ static void up_fail(struct fwd_up *up, uint32_t epoch)
     int64_t b = f > 5 ? FWD_BACKOFF_MAX_MS : (int64_t)FWD_BACKOFF_MIN_MS << (f - 1);
     if (b > FWD_BACKOFF_MAX_MS)
         b = FWD_BACKOFF_MAX_MS;
-    atomic_store(&up->dead_until, now_ms() + b);
+    atomic_store(&up->dead_until, clock_mono_coarse_ms() + b);
     if (f == 1)
         log_warn("forward: upstream %s failed; skipped for %lld ms", up->text, (long long)b);
 }
@@ -345,7 +338,7 @@ static void rnd_refill(fwd_worker_t *w)
         return;
     /* Unreachable in practice; ids stay unique (idmap), just weaker. */
     for (size_t i = 0; i < sizeof w->rnd; i++)
-        w->rnd[i] ^= (uint8_t)(now_ms() >> (i % 8) ^ (int64_t)i * 151);
+        w->rnd[i] ^= (uint8_t)(clock_mono_coarse_ms() >> (i % 8) ^ (int64_t)i * 151);
 }
 
 static uint16_t rnd16(fwd_worker_t *w)
@@ -653,7 +646,7 @@ static int tcp_start(fwd_worker_t *w, struct fwd_pend *p, const struct fwd_up *u
 static int pick_upstream(fwd_worker_t *w, struct fwd_pend *p)
 {
     const struct fwd_list *l = p->list;
-    int64_t now = now_ms();
+    int64_t now = clock_mono_coarse_ms();
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < l->n; i++) {
             if (p->tried & (UINT64_C(1) << i))

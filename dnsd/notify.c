@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,10 +51,7 @@ static void send_one(notify_t *n, struct target *t)
     memcpy(msg + WIRE_HDR_LEN, n->apex, n->apex_len);
     wire_put16(msg + WIRE_HDR_LEN + n->apex_len, RRTYPE_SOA);
     wire_put16(msg + WIRE_HDR_LEN + n->apex_len + 2, WIRE_CLASS_IN);
-    struct sockaddr_storage ss;
-    socklen_t sl = netaddr_sockaddr(t->addr.family, t->addr.addr, t->addr.port, 0, &ss);
-    if (sendto(t->fd, msg, WIRE_HDR_LEN + n->apex_len + 4, MSG_DONTWAIT, (struct sockaddr *)&ss,
-               sl) < 0)
+    if (send(t->fd, msg, WIRE_HDR_LEN + n->apex_len + 4, MSG_DONTWAIT) < 0) /* connected */
         log_debug("notify: %s: %s", t->addr.text, strerror(errno));
     t->tries++;
 }

@@ -6,8 +6,7 @@
 
 #include "common/dname.h"
 #include "dnsd/wire.h"
-
-#define TYPE_OPT 41
+#include "zone/snapshot.h"
 
 /* End of the one question at offset 12, or 0 when there is none. */
 static size_t question_end(const uint8_t *m, size_t len)
@@ -33,7 +32,7 @@ static size_t find_opt(const uint8_t *m, size_t len, size_t pos)
         if (next < 0 || (size_t)next + 10 > len)
             return 0;
         pos = (size_t)next;
-        if (wire_get16(m + pos) == TYPE_OPT && i >= n_an + n_ns)
+        if (wire_get16(m + pos) == RRTYPE_OPT && i >= n_an + n_ns)
             return pos;
         pos += 10 + (size_t)wire_get16(m + pos + 8);
     }
@@ -60,7 +59,7 @@ int reply_error(const uint8_t *query, size_t qlen, unsigned rcode, bool ra, uint
         uint16_t flags = wire_get16(query + opt_at + 6) & WIRE_EDNS_DO; /* read before writing */
         uint8_t *o = out + qend;
         o[0] = 0; /* root owner */
-        wire_put16(o + 1, TYPE_OPT);
+        wire_put16(o + 1, RRTYPE_OPT);
         wire_put16(o + 3, udp_size < 512 ? 512 : udp_size);
         wire_put16(o + 5, 0); /* extended rcode 0, version 0 */
         wire_put16(o + 7, flags);

@@ -12,11 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 #include <urcu/urcu-memb.h>
 
-#include "common/dname.h"
 #include "common/log.h"
 #include "config/netaddr.h"
 #include "dnsd/worker.h"

@@ -42,8 +42,10 @@ typedef struct dnsd_server_params {
 
 typedef struct dnsd_server dnsd_server_t;
 
-/* Create and bind every socket. Returns 0, or a negative errno with a
- * message naming the address in `err`. The params (and what they point to)
+/* Create and bind every socket and prepare every worker (answer context,
+ * forwarder). A port that another process holds fails with -EADDRINUSE
+ * even though SO_REUSEPORT would let us share it. Returns 0, or a negative
+ * errno with a message naming the address in `err`. The params (and what they point to)
  * must outlive the server. */
 int dnsd_server_bind(const dnsd_server_params_t *p, dnsd_server_t **out, char *err, size_t errlen);
 /* Start the worker threads. 0 or a negative errno. */

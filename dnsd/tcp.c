@@ -1,7 +1,9 @@
 /* tcp: DNS over TCP (RFC 7766): pipelined queries on one connection,
  * answered in arrival order (forwarded ones when the upstream answers), an
  * idle timeout, a per-worker connection limit, and back-pressure when a
- * client does not read its answers. */
+ * client does not read its answers. AXFR/IXFR stream from a held zone
+ * version (xfr.h); while one streams the connection reads nothing, so
+ * pipelined queries wait their turn and no read timeout cuts it. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>

@@ -31,10 +31,47 @@ int netaddr_parse_ip(const char *s, int *family, uint8_t addr[16])
     return 0;
 }
 
+/* IPv6 text as Go's net.IP.String(): RFC 5952, the longest run (first on a
+ * tie) of two or more zero groups becomes "::", hex in lowercase. */
+static size_t ip6_text(const uint8_t *a, char *out)
+{
+    unsigned g[8];
+    int best = -1, blen = 0;
+    for (int i = 0; i < 8; i++)
+        g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+    for (int i = 0; i < 8;) {
+        int j = i;
+        while (j < 8 && g[j] == 0)
+            j++;
+        if (j - i > blen && j - i >= 2)
+            best = i, blen = j - i;
+        i = j > i ? j : i + 1;
+    }
+    size_t o = 0;
+    for (int i = 0; i < 8; i++) {
+        if (i == best) {
+            out[o++] = ':';
+            out[o++] = ':';
+            i += blen - 1;
+            continue;
+        }
+        if (i > 0 && i != best + blen)
+            out[o++] = ':';
+        o += (size_t)sprintf(out + o, "%x", g[i]);
+    }
+    out[o] = '\0';
+    return o;
+}
+
 void netaddr_ip_text(int family, const uint8_t *addr, char *out, size_t outlen)
 {
-    if (!inet_ntop(family, addr, out, (socklen_t)outlen) && outlen)
-        out[0] = '\0';
+    char t[NETADDR_IPSTRLEN];
+    if (family == AF_INET)
+        snprintf(t, sizeof t, "%u.%u.%u.%u", addr[0], addr[1], addr[2], addr[3]);
+    else
+        ip6_text(addr, t);
+    if (outlen)
+        snprintf(out, outlen, "%s", t);
 }
 
 int netaddr_split_hostport(const char *s, char *host, size_t hostlen, const char **port)

@@ -23,7 +23,10 @@
 int netaddr_parse_ip(const char *s, int *family, uint8_t addr[16]);
 
 /* Canonical text of an address ("10.0.0.1", "2001:db8::1"), NUL-terminated
- * in `out` (`outlen` >= NETADDR_IPSTRLEN). */
+ * in `out` (`outlen` >= NETADDR_IPSTRLEN), exactly as Go's net.IP.String()
+ * writes it (RFC 5952: the longest run of two or more zero groups, the
+ * first on a tie, becomes "::"; no dotted IPv4 tail, unlike inet_ntop's
+ * "::0.2.0.3"), so every endpoint shows an address the same way. */
 void netaddr_ip_text(int family, const uint8_t *addr, char *out, size_t outlen);
 
 /* Split "host:port" like Go's net.SplitHostPort: an IPv6 host must be in

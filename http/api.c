@@ -9,6 +9,7 @@
 
 #include "common/dname.h"
 #include "common/jsonw.h"
+#include "config/netaddr.h"
 #include "zone/enumerate.h"
 #include "zone/export.h"
 #include "zone/snapshot.h"
@@ -62,12 +63,6 @@ void http_api_config(const http_ctx_t *c, http_resp_t *r)
     json_done(r);
 }
 
-void http_api_ip_text(const uint8_t *rdata, uint16_t rdlen, char *out)
-{
-    if (!inet_ntop(rdlen == 4 ? AF_INET : AF_INET6, rdata, out, INET6_ADDRSTRLEN))
-        out[0] = '\0';
-}
-
 /* Walk the records of an RRset: each callback gets one RDATA. */
 typedef void (*rdata_fn)(void *ctx, const uint8_t *rdata, uint16_t rdlen, size_t idx);
 
@@ -115,8 +110,8 @@ static void host_entry(void *ctx, const uint8_t *rdata, uint16_t rdlen, size_t i
     struct hosts_ctx *h = ctx;
     if (rdlen != 4 && rdlen != 16)
         return;
-    char ip[INET6_ADDRSTRLEN];
-    http_api_ip_text(rdata, rdlen, ip);
+    char ip[NETADDR_IPSTRLEN];
+    netaddr_ip_text(rdlen == 4 ? AF_INET : AF_INET6, rdata, ip, sizeof ip);
     jsonw_obj_begin(h->w);
     jsonw_kv_str(h->w, "host", h->dom);
     jsonw_kv_str(h->w, "ip", ip);
@@ -174,8 +169,8 @@ static void first_addr(void *ctx, const uint8_t *rdata, uint16_t rdlen, size_t i
     struct svc_ctx *s = ctx;
     if (idx != 0 || (rdlen != 4 && rdlen != 16))
         return;
-    char ip[INET6_ADDRSTRLEN];
-    http_api_ip_text(rdata, rdlen, ip);
+    char ip[NETADDR_IPSTRLEN];
+    netaddr_ip_text(rdlen == 4 ? AF_INET : AF_INET6, rdata, ip, sizeof ip);
     jsonw_obj_begin(s->w);
     jsonw_kv_str(s->w, "service", s->service);
     jsonw_kv_str(s->w, "host", s->host);

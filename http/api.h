@@ -32,7 +32,4 @@ typedef int (*http_export_fn)(const zone_version_t *v, const http_ctx_t *c, buf_
 void http_api_export(const http_ctx_t *c, http_resp_t *r, enum bodycache_export which,
                      http_export_fn render, const char *ctype);
 
-/* Text of an IPv4 (4 bytes) or IPv6 (16 bytes) rdata into `out` (>= 46). */
-void http_api_ip_text(const uint8_t *rdata, uint16_t rdlen, char *out);
-
 #endif

@@ -9,6 +9,7 @@
 #include <urcu/urcu-memb.h>
 
 #include "common/dname.h"
+#include "config/netaddr.h"
 #include "http/api.h"
 #include "zone/export.h"
 #include "zone/snapshot.h"
@@ -86,8 +87,8 @@ static void address_list(buf_t *b, const http_route_server_t *s, int n)
 {
     buf_puts(b, "{ ");
     for (int i = 0; i < n; i++) {
-        char ip[INET6_ADDRSTRLEN];
-        inet_ntop(s[i].family, s[i].addr, ip, sizeof ip);
+        char ip[NETADDR_IPSTRLEN];
+        netaddr_ip_text(s[i].family, s[i].addr, ip, sizeof ip);
         buf_puts(b, ip);
         if (s[i].port != 53)
             buf_printf(b, " port %u", (unsigned)s[i].port);

@@ -21,8 +21,10 @@
 #include <sys/socket.h>
 
 #include "common/arena.h"
+#include "common/bytes.h"
 #include "common/dname.h"
 #include "common/jsonw.h"
+#include "config/netaddr.h"
 #include "zone/snapshot.h"
 
 /* A record as a set key: type, lengths, owner and rdata, byte for byte. */
@@ -144,48 +146,16 @@ static size_t name_text(const uint8_t *w, char *out)
     return o;
 }
 
-/* IPv6 text as Go's net.IP.String(): RFC 5952, the longest run (first on a
- * tie) of two or more zero groups becomes "::", hex in lowercase. */
-static size_t ip6_text(const uint8_t *a, char *out)
-{
-    unsigned g[8];
-    int best = -1, blen = 0;
-    for (int i = 0; i < 8; i++)
-        g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
-    for (int i = 0; i < 8;) {
-        int j = i;
-        while (j < 8 && g[j] == 0)
-            j++;
-        if (j - i > blen && j - i >= 2)
-            best = i, blen = j - i;
-        i = j > i ? j : i + 1;
-    }
-    size_t o = 0;
-    for (int i = 0; i < 8; i++) {
-        if (i == best) {
-            out[o++] = ':';
-            out[o++] = ':';
-            i += blen - 1;
-            continue;
-        }
-        if (i > 0 && i != best + blen)
-            out[o++] = ':';
-        o += (size_t)sprintf(out + o, "%x", g[i]);
-    }
-    out[o] = '\0';
-    return o;
-}
-
 /* "host" of an EnumerableRecord; returns its length. */
 static size_t host_text(const ekey_t *k, char *out)
 {
     const uint8_t *rd = k->data + k->olen;
-    if (k->type == RRTYPE_A)
-        return (size_t)sprintf(out, "%u.%u.%u.%u", rd[0], rd[1], rd[2], rd[3]);
-    if (k->type == RRTYPE_AAAA)
-        return ip6_text(rd, out);
+    if (k->type == RRTYPE_A || k->type == RRTYPE_AAAA) {
+        netaddr_ip_text(k->type == RRTYPE_A ? AF_INET : AF_INET6, rd, out, NETADDR_IPSTRLEN);
+        return strlen(out);
+    }
     size_t o = name_text(rd + 6, out);
-    return o + (size_t)sprintf(out + o, ":%u", (unsigned)rd[4] << 8 | rd[5]);
+    return o + (size_t)sprintf(out + o, ":%u", bytes_get16(rd + 4));
 }
 
 static const char *type_text(uint16_t t)

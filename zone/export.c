@@ -14,6 +14,7 @@
 #include "common/bytes.h"
 #include "common/dname.h"
 #include "common/jsonw.h"
+#include "config/netaddr.h"
 
 /* ---- names as text ------------------------------------------------------ */
 
@@ -99,10 +100,8 @@ static struct owner *sorted_owners(const zone_snap_t *s, arena_t *a, size_t *n)
  * "target.:port" (its net.JoinHostPort of the dotted target and port). */
 static void record_value(uint16_t type, const uint8_t *rd, uint16_t len, char *out)
 {
-    if (type == RRTYPE_A && len == 4) {
-        inet_ntop(AF_INET, rd, out, INET6_ADDRSTRLEN);
-    } else if (type == RRTYPE_AAAA && len == 16) {
-        inet_ntop(AF_INET6, rd, out, INET6_ADDRSTRLEN);
+    if ((type == RRTYPE_A && len == 4) || (type == RRTYPE_AAAA && len == 16)) {
+        netaddr_ip_text(type == RRTYPE_A ? AF_INET : AF_INET6, rd, out, NETADDR_IPSTRLEN);
     } else {
         size_t n = name_text(rd + 6, false, out);
         sprintf(out + n, ":%u", bytes_get16(rd + 4));
@@ -228,7 +227,8 @@ static void rdata_text(buf_t *out, uint16_t type, const uint8_t *rd, uint16_t le
     switch (type) {
     case RRTYPE_A:
     case RRTYPE_AAAA:
-        buf_puts(out, inet_ntop(type == RRTYPE_A ? AF_INET : AF_INET6, rd, t, sizeof t));
+        netaddr_ip_text(type == RRTYPE_A ? AF_INET : AF_INET6, rd, t, sizeof t);
+        buf_puts(out, t);
         return;
     case RRTYPE_NS:
     case RRTYPE_CNAME:

@@ -30,6 +30,26 @@ static void test_parse_ip(void **state)
     assert_int_equal(fam, AF_INET);
     netaddr_ip_text(fam, a, text, sizeof text);
     assert_string_equal(text, "192.0.2.1");
+    /* Go's net.IP.String() (RFC 5952): the longest zero run of two or more
+     * groups becomes "::", the first of equal runs, a single zero group
+     * stays "0", and an address in ::/96 is hex, not inet_ntop's dotted
+     * "::0.2.0.3". */
+    static const struct {
+        const char *in, *out;
+    } six[] = {{"::2:3", "::2:3"},
+               {"::", "::"},
+               {"::1", "::1"},
+               {"1::", "1::"},
+               {"1:0:0:2:0:0:0:3", "1:0:0:2::3"},
+               {"1:0:0:2:0:0:3:4", "1::2:0:0:3:4"},
+               {"1:0:2:3:4:5:6:7", "1:0:2:3:4:5:6:7"},
+               {"2001:DB8:0:0:0:0:2:1", "2001:db8::2:1"}};
+    for (size_t i = 0; i < sizeof six / sizeof *six; i++) {
+        assert_int_equal(netaddr_parse_ip(six[i].in, &fam, a), 0);
+        netaddr_ip_text(fam, a, text, sizeof text);
+        if (strcmp(text, six[i].out) != 0)
+            fail_msg("%s: got %s, want %s", six[i].in, text, six[i].out);
+    }
     static const char *const bad[] = {
         "",      "1.2.3",  "1.2.3.4.5", "256.1.1.1", "01.2.3.4",  " 1.2.3.4",  "1.2.3.4 ",
         "[::1]", "::1%lo", "1::2::3",   "host",      "1.2.3.4/8", "0x1.2.3.4", "::ffff:1.2.3"};

@@ -35,6 +35,11 @@ static inline uint64_t hash_load_tail(const uint8_t *end, size_t rem, size_t ava
         return hash_load64(end - 8) >> (64 - 8 * rem);
 #else
         return hash_load64(end - 8) << (64 - 8 * rem);
+        /* A random seed, the same for the whole process (chosen on first use;
+         * thread-safe): task names come from cluster users, who must not be able
+         * to pick names that collide in a table hashed with it. */
+        uint64_t hash_seed(void);
+
 #endif
     }
     memcpy(&t, end - rem, rem);
@@ -120,5 +125,10 @@ static inline bool hash_eq(const uint8_t *a, const uint8_t *b, size_t n)
         return hash_load64(a + n - 8) == hash_load64(b + n - 8);
     return memcmp(a + i, b + i, n - i) == 0;
 }
+
+/* A random seed, the same for the whole process (chosen on first use;
+ * thread-safe): task names come from cluster users, who must not be able
+ * to pick names that collide in a table hashed with it. */
+uint64_t hash_seed(void);
 
 #endif

@@ -22,31 +22,14 @@
 #include "zone/builder.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 
 #include "common/arena.h"
 #include "common/dname.h"
 #include "common/hash.h"
 #include "common/log.h"
 #include "zone/builder_int.h"
-
-/* Task names come from cluster users: a per-process random seed keeps them
- * from choosing names that collide in the index. Set once, before the
- * first builder exists; read-only afterwards. */
-static uint64_t process_seed;
-static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
-
-static void seed_init(void)
-{
-    uint64_t s;
-    if (getrandom(&s, sizeof s, GRND_NONBLOCK) != (ssize_t)sizeof s)
-        s = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(uintptr_t)&s;
-    process_seed = s;
-}
 
 /* Length of the wire name at `in` (at most `max` bytes), or -EINVAL: a
  * label over 63 octets or no root label within max. Reads nothing past
@@ -495,7 +478,6 @@ zone_builder_t *zone_builder_new_sized(const char *apex, const zone_soa_params_t
 {
     if (!apex || !soa)
         return NULL;
-    pthread_once(&seed_once, seed_init);
     zone_builder_t *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
@@ -505,7 +487,7 @@ zone_builder_t *zone_builder_new_sized(const char *apex, const zone_soa_params_t
     dname_lower(b->apex);
     b->apex_len = (uint8_t)al;
     b->ttl = soa->ttl;
-    b->seed = process_seed;
+    b->seed = hash_seed();
     if (presize(b, records) < 0)
         goto fail;
     uint32_t idx;

@@ -23,6 +23,7 @@
 #include "common/arena.h"
 #include "common/bytes.h"
 #include "common/dname.h"
+#include "common/hash.h"
 #include "common/jsonw.h"
 #include "config/netaddr.h"
 #include "zone/snapshot.h"
@@ -43,22 +44,19 @@ typedef struct enode {
 
 typedef struct ectx {
     arena_t *arena;
+    uint64_t seed;        /* of key_hash */
     const ekey_t **slots; /* open addressing, power-of-two capacity */
     size_t cap, count;
     enode_t **head, **tail; /* per task */
     size_t n_tasks;
 } ectx_t;
 
-static uint64_t key_hash(const zone_gen_rec_t *r)
+/* Seeded (common/hash.h): task names come from cluster users, who must not
+ * be able to make the set's probes long. */
+static uint64_t key_hash(uint64_t seed, const zone_gen_rec_t *r)
 {
-    uint64_t h = 1469598103934665603ULL ^ r->type;
-    h *= 1099511628211ULL;
-    for (size_t i = 0; i < r->owner_len; i++)
-        h = (h ^ r->owner[i]) * 1099511628211ULL;
-    h = (h ^ 0xff) * 1099511628211ULL;
-    for (size_t i = 0; i < r->rdlen; i++)
-        h = (h ^ r->rdata[i]) * 1099511628211ULL;
-    return h;
+    uint64_t owner = hash_bytes(seed ^ r->type, r->owner, r->owner_len);
+    return hash_mix64(owner << 32 | hash_bytes(seed, r->rdata, r->rdlen));
 }
 
 static bool key_equal(const ekey_t *k, uint64_t h, const zone_gen_rec_t *r)
@@ -99,7 +97,7 @@ static int enum_sink(void *ctx, const zone_gen_rec_t *r)
     ectx_t *e = ctx;
     if ((e->count + 1) * 2 > e->cap && set_grow(e, 0) < 0)
         return -ENOMEM;
-    uint64_t h = key_hash(r);
+    uint64_t h = key_hash(e->seed, r);
     size_t j = h & (e->cap - 1);
     for (; e->slots[j]; j = (j + 1) & (e->cap - 1))
         if (key_equal(e->slots[j], h, r))
@@ -290,6 +288,7 @@ int enumerate_json(const model_t *m, const zone_gen_cfg_t *cfg, const hostmap_t 
     uint32_t *next = NULL, *first = NULL;
     int rc = -ENOMEM;
     e.arena = arena_new(1 << 20);
+    e.seed = hash_seed();
     e.n_tasks = m->n_tasks;
     e.head = calloc(m->n_tasks ? m->n_tasks : 1, sizeof *e.head);
     e.tail = calloc(m->n_tasks ? m->n_tasks : 1, sizeof *e.tail);

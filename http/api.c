@@ -7,6 +7,7 @@
 #include <string.h>
 #include <urcu/urcu-memb.h>
 
+#include "common/bytes.h"
 #include "common/dname.h"
 #include "common/jsonw.h"
 #include "config/netaddr.h"
@@ -73,7 +74,7 @@ static size_t rrset_each(const zone_rrset_t *rr, rdata_fn fn, void *ctx)
     const uint8_t *p = rr->rdata, *end = rr->rdata + rr->rdata_len;
     size_t i = 0;
     while (i < rr->count && end - p >= 2) {
-        uint16_t len = (uint16_t)(p[0] << 8 | p[1]);
+        uint16_t len = bytes_get16(p);
         if ((size_t)(end - p - 2) < len)
             break;
         fn(ctx, p + 2, len, i);
@@ -190,7 +191,7 @@ static void srv_entry(void *ctx, const uint8_t *rdata, uint16_t rdlen, size_t id
     char target[DNAME_MAXLEN * 4 + 2];
     if (dname_len(rdata + 6, rdlen - 6) < 0 || dname_to_text(rdata + 6, target, sizeof target) < 0)
         return;
-    snprintf(s->port, sizeof s->port, "%u", (unsigned)(rdata[4] << 8 | rdata[5]));
+    snprintf(s->port, sizeof s->port, "%u", (unsigned)bytes_get16(rdata + 4));
     s->host = target;
     const zone_node_t *t = s->srv->targets ? s->srv->targets[idx] : NULL;
     if (!t)

@@ -259,8 +259,9 @@ static void dispatch(http_server_t *s, struct MHD_Connection *con, const char *m
     run_handler(&c, r);
 }
 
-/* A big body (/v1/enumerate of a large cluster is ~1.5 KB per task) grows
- * glibc's heaps; once sent, hand the memory back to the system rather than
+/* A big body (the exports go through bodycache.c, which trims likewise;
+ * this is for the rest, e.g. a large /v1/services answer) grows glibc's
+ * heaps; once sent, hand the memory back to the system rather than
  * keep the process at its peak until the next big request. */
 static void free_big(void *p)
 {

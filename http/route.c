@@ -53,7 +53,12 @@ static int hexval(unsigned char c)
     return -1;
 }
 
-int http_route_unescape(const char *in, size_t len, bool plus_space, char *out, size_t outlen)
+/* Decode `len` bytes of percent-encoding into `out` (outlen bytes incl. the
+ * NUL). `plus_space` turns '+' into ' ' (query strings). Returns the decoded
+ * length, -EINVAL for a bad escape or an escaped NUL, -ERANGE when out is
+ * too small. */
+static int http_route_unescape(const char *in, size_t len, bool plus_space, char *out,
+                               size_t outlen)
 {
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {

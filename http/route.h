@@ -65,12 +65,6 @@ typedef struct http_route {
  * with r->path holding the Location. */
 int http_route_parse(const char *uri, size_t len, http_route_t *r);
 
-/* Decode `len` bytes of percent-encoding into `out` (outlen bytes incl. the
- * NUL). `plus_space` turns '+' into ' ' (query strings). Returns the decoded
- * length, -EINVAL for a bad escape or an escaped NUL, -ERANGE when out is
- * too small. */
-int http_route_unescape(const char *in, size_t len, bool plus_space, char *out, size_t outlen);
-
 /* The value of the first `key` in a raw query string, decoded into `out`.
  * Returns its length, -ENOENT when absent, -EINVAL for a bad escape, -ERANGE
  * when out is too small. */

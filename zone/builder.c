@@ -1,5 +1,5 @@
-/* builder: the zone builder (zone/builder.h) and the snapshot it lays out
- * (struct zone_snap, zone/snapshot.h).
+/* builder: the zone builder (zone/builder.h), adding records; finishing
+ * them into a snapshot is builder_finish.c.
  *
  * A 100k-task cluster makes ~1M records; the builder's tables and the
  * snapshot are tens of megabytes made anew on every change. They live in
@@ -30,26 +30,6 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "zone/builder_int.h"
-
-/* Length of the wire name at `in` (at most `max` bytes), or -EINVAL: a
- * label over 63 octets or no root label within max. Reads nothing past
- * the root label. */
-static int wire_len(const uint8_t *in, size_t max)
-{
-    size_t pos = 0;
-    if (max > DNAME_MAXLEN)
-        max = DNAME_MAXLEN;
-    for (;;) {
-        if (pos >= max)
-            return -EINVAL;
-        uint8_t l = in[pos];
-        if (l > DNAME_MAXLABEL || pos + 1u + l > max)
-            return -EINVAL;
-        pos += 1u + l;
-        if (l == 0)
-            return (int)pos;
-    }
-}
 
 /* Length of the wire name `in` when it is valid and at or below the apex
  * (its last `apex_len` bytes start a label and equal `apex`, compared
@@ -358,13 +338,13 @@ static int encode_rdata(zone_builder_t *b, bool at_apex, uint16_t type, const ui
         /* fall through */
     case RRTYPE_CNAME:
     case RRTYPE_PTR:
-        if (rdlen == 0 || wire_len(rd, rdlen) != rdlen)
+        if (rdlen == 0 || dname_len(rd, rdlen) != rdlen)
             return -EINVAL;
         hash_lower(b->seed, rd, rdlen, buf);
         return pool_put(b, buf, rdlen, data);
     case RRTYPE_SRV: {
         if (rdlen <= SRV_FIXED ||
-            wire_len(rd + SRV_FIXED, rdlen - SRV_FIXED) != rdlen - (int)SRV_FIXED)
+            dname_len(rd + SRV_FIXED, rdlen - SRV_FIXED) != rdlen - (int)SRV_FIXED)
             return -EINVAL;
         /* The SRVs of one port come in a row with the same target, as the
          * generator writes it (lowercase): compare the raw bytes first. */

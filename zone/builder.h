@@ -42,12 +42,13 @@ int zone_builder_add(zone_builder_t *b, const uint8_t *owner, uint16_t type, con
                      uint16_t rdlen);
 /* Set the DC/OS cluster-ID label (e.g. "kaualnkl…"); "" or NULL = none. */
 int zone_builder_set_dcos_label(zone_builder_t *b, const char *label);
-/* Index, link SRV targets, add SOA/NS and ENTs, and hand over the snapshot
- * (serial 0 until zone_snap_set_serial). Consumes and frees *b (sets NULL)
- * whatever the outcome. Returns 0 or -ENOMEM. */
+/* Add the empty non-terminals, lay out and index the snapshot, link SRV
+ * targets, and hand it over (serial 0 until zone_snap_set_serial; SOA/NS
+ * were added by zone_builder_new). Consumes and frees *b (sets NULL)
+ * whatever the outcome. Returns 0, -ENOMEM, or -EINVAL for NULL args. */
 int zone_builder_finish(zone_builder_t **b, zone_snap_t **out);
-/* Bytes the builder holds now (its arena, which becomes the snapshot's, and
- * its transient tables). */
+/* Bytes the builder holds now: its page-backed tables and, while finishing,
+ * the snapshot being laid out. */
 size_t zone_builder_memory(const zone_builder_t *b);
 /* Drop a builder without finishing. NULL-safe. */
 void zone_builder_free(zone_builder_t **b);

@@ -3,7 +3,8 @@
  * order, regenerated on demand from the model a zone version was built from
  * (zone/gen.h), so the snapshot carries no per-task text.
  *
- * Reentrant; appends to `out`; returns 0 or -ENOMEM. */
+ * Reentrant; appends to `out`; returns 0, -ENOMEM, or the generator's
+ * error (zone_gen_run). */
 #ifndef MDNS_ZONE_ENUMERATE_H
 #define MDNS_ZONE_ENUMERATE_H
 

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common/bytes.h"
 #include "common/dname.h"
 #include "zone/names.h"
 #include "zone/snapshot.h"
@@ -198,18 +199,15 @@ typedef struct srv {
 
 static void srv_set(srv_t *s, uint16_t weight, const nm_t *target)
 {
-    s->b[0] = 0;
-    s->b[1] = 0;
-    s->b[2] = (uint8_t)(weight >> 8);
-    s->b[3] = (uint8_t)weight;
+    bytes_put16(s->b, 0); /* priority */
+    bytes_put16(s->b + 2, weight);
     memcpy(s->b + 6, target->b, target->len);
     s->len = 6 + target->len;
 }
 
 static void srv_port(srv_t *s, uint16_t port)
 {
-    s->b[4] = (uint8_t)(port >> 8);
-    s->b[5] = (uint8_t)port;
+    bytes_put16(s->b + 4, port);
 }
 
 /* ---- hosts ------------------------------------------------------------- */

@@ -22,9 +22,16 @@ static inline char map_byte(uint8_t c)
     return 0;
 }
 
-/* The mapped string is produced lazily: labels come from names of any
+/* label(s, maxlen, leftcut) of spec §5 on the `len` bytes at `s`: map each
+ * byte (A-Z lowercased; a-z 0-9 kept; '-', '.', '_' become '-'; all else
+ * dropped), trim leading bytes found in `leftcut`, cut to `maxlen`, and when
+ * the cut leaves trailing '-' refill from the rest (after its leading '-')
+ * up to `maxlen`; finally trim trailing '-'. Writes the label and a NUL into
+ * `out` (room for maxlen + 1 bytes; maxlen <= 63) and returns its length,
+ * possibly 0.
+ * The mapped string is produced lazily: labels come from names of any
  * length, and only the first maxlen characters plus the refill matter. */
-size_t names_label(const char *s, size_t len, size_t maxlen, const char *leftcut, char *out)
+static size_t names_label(const char *s, size_t len, size_t maxlen, const char *leftcut, char *out)
 {
     size_t i = 0, n = 0;
     char c = 0;

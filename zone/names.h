@@ -1,7 +1,7 @@
 /* names: the label functions of Mesos-DNS's naming rules (compat spec §5,
  * §4.5) and the cuts that keep every generated name a valid DNS name (§7).
  *
- * - names_label / names_spec: sanitize one string into one host label
+ * - names_spec: sanitize one string into one host label (spec §5 label())
  *   (RFC 1123: 63 chars; RFC 952: 24 chars, starts with a letter).
  * - names_frag_wire: a framework name, sanitized label by label (framework
  *   names keep their dots), as wire labels.
@@ -25,15 +25,6 @@
 
 /* The standard z-base-32 alphabet (index 18 is the digit '1'). */
 extern const char names_zbase32_std[33];
-
-/* label(s, maxlen, leftcut) of spec §5 on the `len` bytes at `s`: map each
- * byte (A-Z lowercased; a-z 0-9 kept; '-', '.', '_' become '-'; all else
- * dropped), trim leading bytes found in `leftcut`, cut to `maxlen`, and when
- * the cut leaves trailing '-' refill from the rest (after its leading '-')
- * up to `maxlen`; finally trim trailing '-'. Writes the label and a NUL into
- * `out` (room for maxlen + 1 bytes; maxlen <= 63) and returns its length,
- * possibly 0. */
-size_t names_label(const char *s, size_t len, size_t maxlen, const char *leftcut, char *out);
 
 /* spec(s): RFC 1123 = label(s, 63, "-"), RFC 952 = label(s, 24,
  * "-0123456789"). `out` holds NAMES_LABEL_MAX + 1 bytes. */

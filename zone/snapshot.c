@@ -130,7 +130,7 @@ static struct rspan *rrset_spans(const zone_rrset_t *r)
         return NULL;
     const uint8_t *p = r->rdata;
     for (unsigned i = 0; i < r->count; i++) {
-        v[i].len = (uint16_t)(p[0] << 8 | p[1]);
+        v[i].len = bytes_get16(p);
         v[i].p = p + 2;
         p += 2u + v[i].len;
     }

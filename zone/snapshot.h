@@ -87,7 +87,8 @@ size_t zone_snap_node_count(const zone_snap_t *s);
 const zone_node_t *zone_snap_node(const zone_snap_t *s, size_t i);
 /* Number of records (not RRsets), SOA and NS included. */
 size_t zone_snap_record_count(const zone_snap_t *s);
-/* Bytes the snapshot holds (arena + index), for metrics and benchmarks. */
+/* Bytes the snapshot holds (its arena, index included), for metrics and
+ * benchmarks. */
 size_t zone_snap_memory(const zone_snap_t *s);
 /* Bytes its builder held at its peak (zone_builder_memory(), the finished
  * snapshot included): for metrics and benchmarks. */

@@ -57,7 +57,7 @@ static int sink_add(void *ctx, const zone_gen_rec_t *r)
 }
 
 /* Records to expect from a model, for the builder's starting sizes: a
- * task makes ~10 (A and SRV, with and without .slave, per port), an agent
+ * task makes ~10-12 (A and SRV, with and without .slave, per port), an agent
  * or framework 2. Off by some is fine: it is a hint. */
 static size_t expected_records(const model_t *m)
 {

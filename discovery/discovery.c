@@ -380,7 +380,6 @@ static void request_begin(discovery_t *d)
         .tls = &d->tls,
         .timeout_ms = tmo,
         .connect_timeout_ms = tmo < CONNECT_TIMEOUT_MAX_MS ? tmo : CONNECT_TIMEOUT_MAX_MS,
-        .max_redirects = 0, /* a 307 is a hop of ours: see follow_redirect() */
         .max_body_bytes = d->max_bytes,
         .on_body = on_body,
         .on_done = on_done,
@@ -494,7 +493,7 @@ static void request_failed(discovery_t *d, const fetch_result_t *r)
     state_parser_free(&d->parser);
     model_free(&m);
     bool denied = r->status == 401 || r->status == 403;
-    if (r->status >= 300 && r->status <= 399 && r->redirect[0]) {
+    if (r->redirect[0]) { /* set for a 3xx only (fetch.h) */
         follow_redirect(d, r);
     } else if (r->status == 401 && d->iam && d->target_known && !d->iam_retried) {
         d->iam_retried = true;

@@ -414,17 +414,6 @@ static CURLcode apply_auth(struct fetch_req *r, const fetch_request_t *rq)
         r->headers = t;
     }
     set(&c, curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers));
-    if (rq->max_redirects > 0) {
-        set(&c, curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L));
-        set(&c, curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)rq->max_redirects));
-        /* No CURLOPT_UNRESTRICTED_AUTH: credentials stay with the host,
-         * port and scheme they were meant for. Never downgrade https to
-         * http on the way. */
-        set(&c, curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR,
-                                 strncmp(rq->url, "https:", 6) == 0 ? "https" : "http,https"));
-        /* Keep the method (and body) on 301/302/303 like on 307/308. */
-        set(&c, curl_easy_setopt(e, CURLOPT_POSTREDIR, (long)CURL_REDIR_POST_ALL));
-    }
     return c;
 }
 

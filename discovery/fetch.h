@@ -6,12 +6,9 @@
  * pieces as they arrive (no copy of the whole body), decoding gzip/deflate
  * (it sends Accept-Encoding), checks the HTTP status (non-2xx is a failure
  * naming the status), and is bounded in time and, optionally, in size.
- * Redirects are followed only when asked (max_redirects), and then
- * credentials (user/password, an Authorization header) go only to the same
- * scheme, host and port (curl's rule); a POST body goes along wherever the
- * redirect points, so a request whose body is a secret must not follow
- * redirects. A redirect not followed is reported with its target, for the
- * caller to decide (discovery follows a master's 307 itself).
+ * Redirects are never followed here: a 3xx fails and is reported with its
+ * target (result.redirect), for the caller to decide (discovery follows a
+ * master's 307 itself, sending credentials only to a known master).
  * Name resolution uses curl's threaded resolver: nothing blocks the loop.
  *
  * Thread-safety: one fetch_t belongs to the thread running its event base;
@@ -43,8 +40,8 @@ typedef struct fetch_result {
     long status;         /* final HTTP status, 0 when no response arrived */
     char error[256];     /* one line, e.g. "HTTP 500: boom"; "" when rc == 0 */
     char peer[64];       /* address actually used, "127.0.0.1:5050" / "[::1]:5050" */
-    char url[256];       /* effective URL after redirects */
-    char redirect[256];  /* a 3xx not followed: absolute URL of its Location, else "" */
+    char url[256];       /* the URL requested */
+    char redirect[256];  /* a 3xx: absolute URL of its Location, else "" */
     double seconds;      /* whole request */
     uint64_t body_bytes; /* decoded bytes handed to on_body */
 } fetch_result_t;
@@ -68,9 +65,8 @@ typedef struct fetch_request {
     const char *user;        /* HTTP basic authentication; NULL = none */
     const char *password;
     const fetch_tls_t *tls;  /* NULL = defaults (verify against system CAs) */
-    long timeout_ms;         /* whole request including redirects; > 0 */
+    long timeout_ms;         /* whole request; > 0 */
     long connect_timeout_ms; /* TCP + TLS handshake per address; 0 = timeout_ms */
-    int max_redirects;       /* redirects followed; 0 = none (reported in result.redirect) */
     uint64_t max_body_bytes; /* 0 = no limit; else a body longer than this, decoded or
                                 as sent (Content-Length included), fails with -EFBIG */
     fetch_body_fn on_body;   /* may be NULL: the body is discarded */

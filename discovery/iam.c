@@ -385,7 +385,6 @@ int iam_login(iam_t *i, fetch_t *f, const fetch_tls_t *tls, long timeout_ms, iam
                           /* The body is a signed login token: it would be
                            * posted again wherever a redirect points. A 3xx
                            * fails, naming its target (for login_endpoint). */
-                          .max_redirects = 0,
                           .on_body = reply_body,
                           .on_done = login_done,
                           .ctx = i};

@@ -197,6 +197,16 @@ class DigResult:
         return self.text
 
 
+def metric(d, name):
+    """The value of an unlabelled sample `name` in the daemon's /metrics."""
+    status, _, body = d.get("/metrics")
+    assert status == 200
+    for line in body.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not in /metrics")
+
+
 def dig(server, port, name, rtype="A", tcp=False, extra=(), timeout=3):
     """Run the real dig (no retries, bounded) and parse its answer."""
     cmd = ["dig", f"@{server}", "-p", str(port), name, rtype, "+tries=1",

@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-from harness import DEMO_STATE, MDNS_SRC, dig, start_daemon
+from harness import DEMO_STATE, MDNS_SRC, dig, metric, start_daemon
 
 sys.path.insert(0, os.path.join(MDNS_SRC, "tests", "tools"))
 from fake_master import FakeMaster  # noqa: E402
@@ -16,15 +16,6 @@ from fake_master import FakeMaster  # noqa: E402
 LOCAL = "127.0.0.1"
 FAULTS = ["http500", "invalid_json", "truncated", "empty_leader", "unauthorized", "no_leader",
           "hang"]
-
-
-def metric(d, name):
-    status, _, body = d.get("/metrics")
-    assert status == 200
-    for line in body.splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[1])
-    raise AssertionError(f"{name} not in /metrics")
 
 
 def web_answers(d):

@@ -15,7 +15,7 @@
 #include "dnsd/wire.h"
 
 /* "a.b" IN A query with id 0xABCD, flags as given; with_opt adds an OPT
- * (UDP size 4096, DO set) in ADDITIONAL, after `pre_ar` NS records. */
+ * (UDP size 4096, DO set) in ADDITIONAL, after one NS record in AUTHORITY when `pre_ns`. */
 static size_t query(uint8_t *q, uint16_t flags, bool with_opt, bool pre_ns)
 {
     static const uint8_t head[] = {0xAB, 0xCD, 0,   0, 0,   1, 0, 0, 0, 0, 0,
@@ -54,6 +54,7 @@ static void test_plain_error(void **state)
     assert_int_equal(reply_check(q, ql, out, (size_t)n), 0);
     /* RA on request; too small a buffer writes nothing useful. */
     n = reply_error(q, ql, DNS_RCODE_SERVFAIL, true, 1232, out, sizeof out);
+    assert_int_equal(n, (int)ql);
     assert_int_equal(out[3], 0x92);
     assert_int_equal(reply_error(q, ql, DNS_RCODE_SERVFAIL, true, 1232, out, ql - 1), -ENOSPC);
 }

@@ -18,17 +18,6 @@
 
 #define JSON_INDENT 1
 
-/* Finish a JSON response: 200, or 500 when the buffer ran out of memory. */
-static void json_done(http_resp_t *r)
-{
-    if (buf_error(&r->body) != 0) {
-        http_resp_oom(r);
-        return;
-    }
-    r->status = 200;
-    r->ctype = HTTP_CT_JSON;
-}
-
 void http_api_version(const http_ctx_t *c, http_resp_t *r)
 {
     (void)c;
@@ -40,7 +29,7 @@ void http_api_version(const http_ctx_t *c, http_resp_t *r)
     jsonw_kv_str(&w, "URL", HTTP_API_URL);
     jsonw_kv_str(&w, "Version", MDNS_VERSION);
     jsonw_obj_end(&w);
-    json_done(r);
+    http_resp_done(r, HTTP_CT_JSON);
 }
 
 void http_api_config(const http_ctx_t *c, http_resp_t *r)
@@ -61,7 +50,7 @@ void http_api_config(const http_ctx_t *c, http_resp_t *r)
     }
     buf_puts(&r->body, json);
     free(json);
-    json_done(r);
+    http_resp_done(r, HTTP_CT_JSON);
 }
 
 /* Walk the records of an RRset: each callback gets one RDATA. */
@@ -144,7 +133,7 @@ void http_api_hosts(const http_ctx_t *c, http_resp_t *r)
         jsonw_obj_end(&w);
     }
     jsonw_arr_end(&w);
-    json_done(r);
+    http_resp_done(r, HTTP_CT_JSON);
 }
 
 void http_api_host_ports(const http_ctx_t *c, http_resp_t *r)
@@ -234,12 +223,7 @@ void http_api_services(const http_ctx_t *c, http_resp_t *r)
     }
     free(s);
     jsonw_arr_end(&w);
-    json_done(r);
-}
-
-static void no_zone(http_resp_t *r)
-{
-    http_resp_text(r, 503, "503: no zone published yet\n");
+    http_resp_done(r, HTTP_CT_JSON);
 }
 
 /* The live version, held beyond the read section: the big exports take
@@ -269,7 +253,7 @@ void http_api_export(const http_ctx_t *c, http_resp_t *r, enum bodycache_export 
 {
     struct export_job j = {hold(c->p->db), c, render};
     if (!j.v) {
-        no_zone(r);
+        http_resp_no_zone(r);
         return;
     }
     int rc = 0;

@@ -37,17 +37,20 @@ static int default_server(const http_ctx_t *c, http_route_server_t *out)
         if (memcmp(out->addr, &in6addr_any, 16) != 0)
             return 0;
     }
-    if (!c->has_local)
+    /* A wildcard listener: the address this request was sent to. */
+    struct sockaddr_storage local;
+    socklen_t sl = sizeof local;
+    if (c->fd < 0 || getsockname(c->fd, (struct sockaddr *)&local, &sl) != 0)
         return -ENOENT;
-    if (c->local.ss_family == AF_INET) {
-        const struct sockaddr_in *sin = (const struct sockaddr_in *)&c->local;
+    if (local.ss_family == AF_INET) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)&local;
         out->family = AF_INET;
         memcpy(out->addr, &sin->sin_addr, 4);
         return 0;
     }
-    if (c->local.ss_family != AF_INET6)
+    if (local.ss_family != AF_INET6)
         return -ENOENT;
-    const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&c->local;
+    const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&local;
     if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
         out->family = AF_INET;
         memcpy(out->addr, sin6->sin6_addr.s6_addr + 12, 4);
@@ -97,16 +100,6 @@ static void address_list(buf_t *b, const http_route_server_t *s, int n)
     buf_puts(b, "}");
 }
 
-static void text_done(http_resp_t *r)
-{
-    if (buf_error(&r->body) != 0) {
-        http_resp_oom(r);
-        return;
-    }
-    r->status = 200;
-    r->ctype = HTTP_CT_TEXT;
-}
-
 static void forward_stanza(buf_t *b, const char *zone, const http_route_server_t *s, int n)
 {
     buf_printf(b, "zone \"%s\" {\n  type forward;\n  forward only;\n  forwarders ", zone);
@@ -128,7 +121,7 @@ void http_bind_forward(const http_ctx_t *c, http_resp_t *r)
                "// and refuses everything else; list each instance in ?servers=.\n",
                d, d);
     forward_stanza(b, d, s, n);
-    text_done(r);
+    http_resp_done(r, HTTP_CT_TEXT);
 }
 
 /* True for a non-empty name of letters, digits, '-', '_' and dots; upper
@@ -195,7 +188,7 @@ void http_bind_dcos(const http_ctx_t *c, http_resp_t *r)
     }
     urcu_memb_read_unlock();
     if (!have_zone) {
-        http_resp_text(r, 503, "503: no zone published yet\n");
+        http_resp_no_zone(r);
         return;
     }
     if (!suffix[0]) {
@@ -225,7 +218,7 @@ void http_bind_dcos(const http_ctx_t *c, http_resp_t *r)
         http_resp_text(r, 400, "400: bad zone parameter: want domain names, comma-separated\n");
         return;
     }
-    text_done(r);
+    http_resp_done(r, HTTP_CT_TEXT);
 }
 
 void http_bind_secondary(const http_ctx_t *c, http_resp_t *r)
@@ -245,7 +238,7 @@ void http_bind_secondary(const http_ctx_t *c, http_resp_t *r)
                d, d);
     address_list(b, s, n);
     buf_printf(b, ";\n  file \"db.%s\";\n};\n", d);
-    text_done(r);
+    http_resp_done(r, HTTP_CT_TEXT);
 }
 
 static int render_zone(const zone_version_t *v, const http_ctx_t *c, buf_t *out)

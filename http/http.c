@@ -250,12 +250,12 @@ static void dispatch(http_server_t *s, struct MHD_Connection *con, const char *m
                     .route = rt,
                     .counters = &s->counters,
                     .start_ms = s->start_ms,
-                    .cache = s->cache};
+                    .cache = s->cache,
+                    .fd = -1};
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
-    socklen_t sl = sizeof c.local;
-    if (ci && getsockname(ci->connect_fd, (struct sockaddr *)&c.local, &sl) == 0)
-        c.has_local = true;
+    if (ci)
+        c.fd = ci->connect_fd;
     run_handler(&c, r);
 }
 

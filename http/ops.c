@@ -12,16 +12,6 @@
 #include "zone/snapshot.h"
 #include "zone/zonedb.h"
 
-static void text_done(http_resp_t *r, const char *ctype)
-{
-    if (buf_error(&r->body) != 0) {
-        http_resp_oom(r);
-        return;
-    }
-    r->status = 200;
-    r->ctype = ctype;
-}
-
 /* The gauges of the live zone version, read here from zonedb rather than
  * from the updater's last build, so they describe what is being served. The
  * updater's section adds the build counters (zone_updater_prometheus); each
@@ -145,7 +135,7 @@ void http_ops_metrics(const http_ctx_t *c, http_resp_t *r)
         c->p->metrics[i](c->p->metrics_ctx[i], b);
     http_metrics(c, b);
     process_metrics(b);
-    text_done(r, HTTP_CT_PROM);
+    http_resp_done(r, HTTP_CT_PROM);
 }
 
 void http_ops_healthz(const http_ctx_t *c, http_resp_t *r)
@@ -178,5 +168,5 @@ void http_ops_page(const http_ctx_t *c, http_resp_t *r)
 {
     (void)c;
     buf_puts(&r->body, http_page_html);
-    text_done(r, HTTP_CT_HTML);
+    http_resp_done(r, HTTP_CT_HTML);
 }

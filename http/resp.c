@@ -55,6 +55,21 @@ void http_resp_oom(http_resp_t *r)
     http_resp_text(r, 500, "500: out of memory\n");
 }
 
+void http_resp_done(http_resp_t *r, const char *ctype)
+{
+    if (buf_error(&r->body) != 0) {
+        http_resp_oom(r);
+        return;
+    }
+    r->status = 200;
+    r->ctype = ctype;
+}
+
+void http_resp_no_zone(http_resp_t *r)
+{
+    http_resp_text(r, 503, "503: no zone published yet\n");
+}
+
 /* liburcu's memb flavour needs every reader thread registered, and
  * unregistered before it exits; libmicrohttpd gives no thread hooks, so a
  * pthread key destructor does the unregistering when MHD joins its threads. */

@@ -52,8 +52,7 @@ int http_resp_slot_code(enum http_code_slot slot);
 typedef struct http_ctx {
     const http_params_t *p;
     const http_route_t *route;
-    struct sockaddr_storage local; /* address the request arrived on */
-    bool has_local;
+    int fd; /* the connection's socket (getsockname: the address asked), or -1 */
     const http_counters_t *counters; /* for /metrics */
     int64_t start_ms;                /* server start, CLOCK_REALTIME ms */
     bodycache_t *cache;              /* big exports, shared (bodycache.h) */
@@ -75,6 +74,11 @@ void http_resp_release(http_resp_t *r);
 void http_resp_text(http_resp_t *r, int status, const char *text);
 /* The body of a 500 when building a response ran out of memory. */
 void http_resp_oom(http_resp_t *r);
+/* Finish a handler's response: 200 with `ctype` (a static string), or the
+ * 500 of http_resp_oom when any append to the body failed. */
+void http_resp_done(http_resp_t *r, const char *ctype);
+/* 503 before the first zone is published. */
+void http_resp_no_zone(http_resp_t *r);
 
 /* RCU: make the calling thread an RCU reader (once per thread; it is
  * unregistered automatically when the thread exits). */

@@ -203,7 +203,6 @@ struct state_parser {
 
     int err; /* 0, -EPROTO or -ENOMEM: sticky */
     char reason[200];
-    size_t offset; /* bytes fed by the caller */
     size_t fed;    /* bytes handed to yajl before the current yajl_parse */
     state_parse_stats_t stats;
 };
@@ -669,8 +668,7 @@ int state_parser_feed(state_parser_t *p, const void *buf, size_t len)
         return p->err;
     if (len == 0)
         return 0;
-    p->offset += len;
-    p->stats.bytes = p->offset;
+    p->stats.bytes += len;
     int rc = tokguard_feed(&p->guard, buf, len, to_yajl, p);
     if (rc == -EMSGSIZE && !p->err) {
         uint64_t at;
@@ -775,7 +773,7 @@ int state_parser_finish_stats(state_parser_t **pp, model_t **out, state_parse_st
     *pp = NULL;
     *out = NULL;
     if (!p->err) {
-        if (p->offset == 0)
+        if (p->stats.bytes == 0)
             fail(p, -EPROTO, "empty document");
         else if (tokguard_finish(&p->guard, to_yajl, p) != 0)
             ; /* p->err says why */

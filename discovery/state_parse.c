@@ -203,7 +203,7 @@ struct state_parser {
 
     int err; /* 0, -EPROTO or -ENOMEM: sticky */
     char reason[200];
-    size_t fed;    /* bytes handed to yajl before the current yajl_parse */
+    size_t fed; /* bytes handed to yajl before the current yajl_parse */
     state_parse_stats_t stats;
 };
 
